@@ -1,0 +1,25 @@
+"""gmp: Go's goroutine runtime for Python.
+
+    import gmp
+    ch = gmp.chan()
+    gmp.go(lambda: ch.send("hi"))
+    print(ch.recv())
+
+Goroutines are greenlets scheduled by a G/M/P runtime modelled on Go's
+runtime/proc.go; channels and select follow runtime/chan.go and select.go.
+"""
+from gmp._core import go as go, Panic as Panic, Deadlock as Deadlock, GoExit as GoExit
+from gmp._core import run as run
+from gmp._chan import chan as chan, nilchan as nilchan, select as select, default as default
+from gmp._chan import WouldBlock as WouldBlock
+from gmp._chan import WaitGroup as WaitGroup, Mutex as Mutex, Once as Once
+from gmp.time import sleep as sleep, after as after, tick as tick, Timer as Timer
+from gmp.time import Ticker as Ticker, after_func as after_func
+from gmp import runtime as runtime, sync as sync, time as time
+
+__all__ = [
+    "go", "chan", "nilchan", "select", "default", "Panic", "Deadlock", "GoExit", "WouldBlock",
+    "run", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
+    "WaitGroup", "Mutex", "Once", "runtime", "sync", "time",
+]
+__version__ = "0.1.0"

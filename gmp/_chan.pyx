@@ -1,0 +1,1028 @@
+# cython: language_level=3, embedsignature=True
+"""gmp._chan: channels, select and the sync primitives.
+
+Mirrors Go's runtime/chan.go (hchan, chansend, chanrecv, closechan),
+runtime/select.go (selectgo) and the parking parts of sync (sema.go).
+
+Invariants (as chan.go):
+  At least one of c.sendq and c.recvq is empty, except for an unbuffered
+  channel with a single G blocked on both sides in one select.
+  For buffered channels: c.qcount > 0 implies c.recvq is empty;
+  c.qcount < c.cap implies c.sendq is empty.
+  A sudog is on at most one queue; sg.queued says whether it still is.
+
+Lock order: chan locks are taken in increasing address order (select), and
+a chan lock is never held while another kind of lock is taken, a G is
+readied, or a reference is dropped (a DECREF can run arbitrary Python).
+"""
+cimport cython
+from libc.stdint cimport int32_t, uint32_t, int64_t, uintptr_t
+from libc.stdlib cimport malloc, free
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
+from gmp.includes.rt cimport *
+from gmp._core cimport G, M, getm, getg, gopark, goready, fastrandn, wr_chan_receive, \
+    wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
+    wr_chan_send_nilchan, wr_semacquire, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
+    wr_waitgroup_wait, wr_cond_wait
+
+from gmp._core import Panic
+from gmp import _core
+
+cdef extern from "Python.h":
+    bint PyMethod_Check(object o)
+    PyObject *PyMethod_GET_SELF(object o)
+    PyObject *PyMethod_GET_FUNCTION(object o)
+
+
+# ---- wait queues ------------------------------------------------------------
+
+cdef inline void wq_enqueue(waitq_t *q, Sudog sg) noexcept:
+    """Appends sg (the queue takes a reference). The queue's lock must be held."""
+    Py_INCREF(sg)
+    sg.next = None
+    sg.queued = True
+    if q.last == NULL:
+        sg.prev = None
+        q.first = <PyObject *>sg
+    else:
+        sg.prev = <Sudog>q.last
+        (<Sudog>q.last).next = sg
+    q.last = <PyObject *>sg
+
+
+cdef inline void wq_unlink(waitq_t *q, Sudog sg) noexcept:
+    """Removes sg; its reference passes to the caller (who must DECREF it
+    after unlocking). The queue's lock must be held."""
+    cdef Sudog p = sg.prev
+    cdef Sudog n = sg.next
+    if p is None:
+        q.first = <PyObject *>n if n is not None else NULL
+    else:
+        p.next = n
+    if n is None:
+        q.last = <PyObject *>p if p is not None else NULL
+    else:
+        n.prev = p
+    sg.next = None
+    sg.prev = None
+    sg.queued = False
+
+
+cdef Sudog wq_dequeue(waitq_t *q):
+    """Takes the first sudog that can still complete: a select's sudog only if
+    this wins its select (CAS on g.selectdone). Returns an owned reference or
+    None. Mirrors runtime/chan.go:waitq.dequeue. The queue's lock must be held."""
+    cdef Sudog sg
+    while q.first != NULL:
+        sg = <Sudog>q.first
+        wq_unlink(q, sg)
+        Py_DECREF(sg)           # sg (a local) still holds it
+        if sg.isselect and not gmp_cas32(&sg.g.selectdone, 0, 1):
+            continue
+        return sg
+    return None
+
+
+cdef inline bint wq_empty(waitq_t *q) noexcept nogil:
+    return q.first == NULL
+
+
+# ---- channels ----------------------------------------------------------------
+
+cdef object _WOULDBLOCK = object()
+cdef object _CLOSED = object()
+
+
+@cython.final
+cdef class chan:
+    """A Go channel: chan(size=0). send/recv/recv_ok/close, len(ch), ch.cap,
+    iteration until closed and drained."""
+
+    def __cinit__(self, size=0):
+        cdef Py_ssize_t n
+        gmp_lock_init(&self.lock)
+        if size is None:
+            self.isnil = True
+            return
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError("chan size must be an integer, not %s" % type(size).__name__)
+        if size < 0 or size > (1 << 40):
+            raise Panic("makechan: size out of range")
+        n = size
+        self.cap = n
+        if n > 0:
+            self.buf = <PyObject **>malloc(n * sizeof(PyObject *))
+            if self.buf == NULL:
+                raise MemoryError()
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.buf != NULL:
+            for i in range(self.qcount):
+                Py_XDECREF(self.buf[(self.recvx + i) % self.cap])
+            free(self.buf)
+
+    def send(self, v):
+        """Sends v, blocking until a receiver takes it or buffer space frees up.
+        Panics with "send on closed channel"."""
+        chansend(self, v, True)
+
+    def recv(self):
+        """Receives a value; returns None once the channel is closed and drained."""
+        cdef bint ok
+        return chanrecv(self, True, &ok)
+
+    def recv_ok(self):
+        """Receives (value, ok); ok is False once the channel is closed and drained."""
+        cdef bint ok
+        v = chanrecv(self, True, &ok)
+        return (v, ok)
+
+    def send_nowait(self, v):
+        """Sends v if that does not block; returns whether it was sent."""
+        return chansend(self, v, False)
+
+    def recv_nowait(self):
+        """Receives (value, ok) if that does not block; raises WouldBlock otherwise."""
+        cdef bint ok
+        v = chanrecv(self, False, &ok)
+        if v is _WOULDBLOCK:
+            raise WouldBlock()
+        return (v, ok)
+
+    def close(self):
+        """Closes the channel. Panics with "close of closed channel" or
+        "close of nil channel"."""
+        closechan(self)
+
+    def __len__(self):
+        return self.qcount
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef bint ok
+        v = chanrecv(self, True, &ok)
+        if not ok:
+            raise StopIteration
+        return v
+
+    def __repr__(self):
+        if self.isnil:
+            return "gmp.nilchan"
+        return "<gmp.chan cap=%d len=%d%s>" % (self.cap, self.qcount, " closed" if self.closed else "")
+
+    @property
+    def closed(self):
+        return self.closed
+
+
+class WouldBlock(Exception):
+    """A *_nowait operation would have blocked."""
+
+
+nilchan = chan(None)
+
+
+cdef int chanpark_cleanup(chan c, waitq_t *q, Sudog sg) except -1:
+    """A parked send/recv was interrupted by an exception (deadlock,
+    KeyboardInterrupt): take its sudog off the queue if nobody completed it."""
+    gmp_lock(&c.lock)
+    if sg.queued:
+        wq_unlink(q, sg)
+        gmp_unlock(&c.lock)
+        Py_DECREF(sg)
+    else:
+        gmp_unlock(&c.lock)
+    return 0
+
+
+cdef bint chansend(chan c, object ep, bint block) except -1:
+    """Sends ep on c. Returns False only when block is False and it would
+    block. Mirrors runtime/chan.go:chansend."""
+    cdef Sudog sg
+    cdef G g
+    if c.isnil:
+        if not block:
+            return False
+        gopark(wr_chan_send_nilchan)
+        raise RuntimeError("gmp: unreachable: woke from a nil channel send")
+    # Fast path: a non-blocking send on a full open channel fails without the
+    # lock. closed is read before full, as in Go: if we see not-closed and
+    # full, there was a moment when both held.
+    if not block and not c.closed and ((c.cap == 0 and wq_empty(&c.recvq)) or (c.cap > 0 and c.qcount == c.cap)):
+        return False
+    gmp_lock(&c.lock)
+    if c.closed:
+        gmp_unlock(&c.lock)
+        raise Panic("send on closed channel")
+    if not wq_empty(&c.recvq):
+        sg = wq_dequeue(&c.recvq)
+        if sg is not None:
+            sg.elem = ep
+            sg.success = True
+            gmp_unlock(&c.lock)
+            sg.g.param = sg
+            goready(sg.g)
+            return True
+    if c.qcount < c.cap:
+        Py_INCREF(ep)
+        c.buf[c.sendx] = <PyObject *>ep
+        c.sendx += 1
+        if c.sendx == c.cap:
+            c.sendx = 0
+        c.qcount += 1
+        gmp_unlock(&c.lock)
+        return True
+    if not block:
+        gmp_unlock(&c.lock)
+        return False
+    # Block on the send queue.
+    gmp_unlock(&c.lock)
+    g = getg()                  # may start the runtime: no lock held here
+    sg = Sudog.__new__(Sudog)
+    sg.g = g
+    sg.elem = ep
+    sg.c = c
+    gmp_lock(&c.lock)
+    if c.closed or not wq_empty(&c.recvq) or c.qcount < c.cap:
+        # the state changed while unlocked: start over
+        gmp_unlock(&c.lock)
+        return chansend(c, ep, block)
+    wq_enqueue(&c.sendq, sg)
+    gmp_unlock(&c.lock)
+    try:
+        gopark(wr_chan_send)
+    except BaseException:
+        chanpark_cleanup(c, &c.sendq, sg)
+        raise
+    if not sg.success:
+        raise Panic("send on closed channel")
+    return True
+
+
+cdef object chanrecv(chan c, bint block, bint *ok):
+    """Receives from c: returns the value and sets ok (False: closed and
+    drained, value None). Returns _WOULDBLOCK when block is False and it
+    would block. Mirrors runtime/chan.go:chanrecv."""
+    cdef Sudog sg
+    cdef G g
+    cdef object v
+    ok[0] = False
+    if c.isnil:
+        if not block:
+            return _WOULDBLOCK
+        gopark(wr_chan_receive_nilchan)
+        raise RuntimeError("gmp: unreachable: woke from a nil channel receive")
+    # Fast path: a non-blocking receive on an empty channel fails without the
+    # lock (see chan.go: empty is checked before closed, then again after).
+    if not block and ((c.cap == 0 and wq_empty(&c.sendq)) or (c.cap > 0 and c.qcount == 0)):
+        if not c.closed:
+            return _WOULDBLOCK
+        if (c.cap == 0 and wq_empty(&c.sendq)) or (c.cap > 0 and c.qcount == 0):
+            return None
+    gmp_lock(&c.lock)
+    if c.closed and c.qcount == 0:
+        gmp_unlock(&c.lock)
+        return None
+    if not wq_empty(&c.sendq):
+        sg = wq_dequeue(&c.sendq)
+        if sg is not None:
+            if c.cap == 0:
+                v = sg.elem
+            else:
+                # buffer full: take the head, the sender's value goes to the tail
+                v = <object>c.buf[c.recvx]
+                Py_DECREF(v)            # the ring's reference moves to v
+                Py_INCREF(sg.elem)
+                c.buf[c.recvx] = <PyObject *>sg.elem
+                c.recvx += 1
+                if c.recvx == c.cap:
+                    c.recvx = 0
+                c.sendx = c.recvx
+            sg.success = True
+            gmp_unlock(&c.lock)
+            sg.elem = None
+            sg.g.param = sg
+            goready(sg.g)
+            ok[0] = True
+            return v
+    if c.qcount > 0:
+        v = <object>c.buf[c.recvx]
+        Py_DECREF(v)                    # the ring's reference moves to v
+        c.buf[c.recvx] = NULL
+        c.recvx += 1
+        if c.recvx == c.cap:
+            c.recvx = 0
+        c.qcount -= 1
+        gmp_unlock(&c.lock)
+        ok[0] = True
+        return v
+    if not block:
+        gmp_unlock(&c.lock)
+        return _WOULDBLOCK
+    gmp_unlock(&c.lock)
+    g = getg()
+    sg = Sudog.__new__(Sudog)
+    sg.g = g
+    sg.c = c
+    gmp_lock(&c.lock)
+    if (c.closed and c.qcount == 0) or not wq_empty(&c.sendq) or c.qcount > 0:
+        gmp_unlock(&c.lock)
+        return chanrecv(c, block, ok)
+    wq_enqueue(&c.recvq, sg)
+    gmp_unlock(&c.lock)
+    try:
+        gopark(wr_chan_receive)
+    except BaseException:
+        chanpark_cleanup(c, &c.recvq, sg)
+        raise
+    ok[0] = sg.success
+    v = sg.elem
+    sg.elem = None
+    return v
+
+
+cdef int closechan(chan c) except -1:
+    """Closes c: every blocked receiver gets (None, False), every blocked
+    sender panics. Mirrors runtime/chan.go:closechan."""
+    cdef list woken = []
+    cdef Sudog sg
+    if c.isnil:
+        raise Panic("close of nil channel")
+    gmp_lock(&c.lock)
+    if c.closed:
+        gmp_unlock(&c.lock)
+        raise Panic("close of closed channel")
+    c.closed = True
+    while True:
+        sg = wq_dequeue(&c.recvq)
+        if sg is None:
+            break
+        sg.success = False
+        woken.append(sg)
+    while True:
+        sg = wq_dequeue(&c.sendq)
+        if sg is None:
+            break
+        sg.success = False
+        woken.append(sg)
+    gmp_unlock(&c.lock)
+    for sg in woken:
+        sg.elem = None          # receivers get None; a sender's value is dropped
+        sg.g.param = sg
+        goready(sg.g)
+    return 0
+
+
+def _timer_send(chan c, v):
+    chansend(c, v, False)
+
+
+_core._set_timer_send(_timer_send)
+
+
+# ---- select ------------------------------------------------------------------
+
+cdef class _Default:
+    def __repr__(self):
+        return "gmp.default"
+
+default = _Default()
+
+# The function objects behind ch.recv / ch.recv_ok / ch.send: a case is
+# recognised by identity, without calling anything.
+cdef PyObject *_fn_recv = PyMethod_GET_FUNCTION(nilchan.recv)
+cdef PyObject *_fn_recv_ok = PyMethod_GET_FUNCTION(nilchan.recv_ok)
+cdef PyObject *_fn_send = PyMethod_GET_FUNCTION(nilchan.send)
+
+cdef enum:
+    CASE_RECV = 0
+    CASE_RECV_OK = 1
+    CASE_SEND = 2
+    NSTACK = 8
+
+cdef struct scase_t:
+    PyObject *c         # borrowed from the cases tuple
+    PyObject *v         # value to send (borrowed)
+    int32_t kind
+
+
+cdef int parsecase(object case, scase_t *sc) except -1:
+    cdef object fn
+    cdef object self_
+    if isinstance(case, tuple):
+        if len(case) != 2:
+            raise TypeError("select: a send case is (ch.send, value), got a tuple of %d" % len(case))
+        fn = (<tuple>case)[0]
+        if PyMethod_Check(fn) and PyMethod_GET_FUNCTION(fn) == _fn_send:
+            self_ = <object>PyMethod_GET_SELF(fn)
+            if type(self_) is chan:
+                sc.c = <PyObject *>self_
+                sc.v = <PyObject *>(<tuple>case)[1]
+                sc.kind = CASE_SEND
+                return 0
+        raise TypeError("select: a send case is (ch.send, value), got (%r, ...)" % (fn,))
+    if PyMethod_Check(case):
+        self_ = <object>PyMethod_GET_SELF(case)
+        if type(self_) is chan:
+            if PyMethod_GET_FUNCTION(case) == _fn_recv:
+                sc.c = <PyObject *>self_
+                sc.v = NULL
+                sc.kind = CASE_RECV
+                return 0
+            if PyMethod_GET_FUNCTION(case) == _fn_recv_ok:
+                sc.c = <PyObject *>self_
+                sc.v = NULL
+                sc.kind = CASE_RECV_OK
+                return 0
+            if PyMethod_GET_FUNCTION(case) == _fn_send:
+                raise TypeError("select: a send case needs a value: (ch.send, value)")
+    raise TypeError("select: invalid case %r (expected ch.recv, ch.recv_ok, (ch.send, v) or gmp.default)" % (case,))
+
+
+cdef inline void selunlock(scase_t *cases, int32_t *lockorder, int32_t n) noexcept:
+    cdef int32_t i
+    cdef PyObject *c
+    # unlock in reverse order, each channel once
+    i = n - 1
+    while i >= 0:
+        c = cases[lockorder[i]].c
+        if i == 0 or cases[lockorder[i - 1]].c != c:
+            gmp_unlock(&(<chan>c).lock)
+        i -= 1
+
+
+cdef inline void sellock(scase_t *cases, int32_t *lockorder, int32_t n) noexcept:
+    cdef int32_t i
+    cdef PyObject *prev = NULL
+    for i in range(n):
+        if cases[lockorder[i]].c != prev:
+            prev = cases[lockorder[i]].c
+            gmp_lock(&(<chan>prev).lock)
+
+
+cdef object selresult(int32_t kind, int32_t idx, object v, bint ok):
+    if kind == CASE_RECV:
+        return (idx, v)
+    if kind == CASE_RECV_OK:
+        return (idx, (v, ok))
+    return (idx, None)
+
+
+def select(*cases):
+    """Go's select: waits until one case can proceed and runs it; with
+    gmp.default, never blocks. Cases are ch.recv, ch.recv_ok, (ch.send, v)
+    and gmp.default. Returns (index, value): the received value for recv,
+    (value, ok) for recv_ok, None for a send or the default.
+    Among ready cases one is chosen uniformly at random.
+    Mirrors runtime/select.go:selectgo."""
+    cdef Py_ssize_t ncases = len(cases)
+    cdef scase_t stack_cases[NSTACK]
+    cdef int32_t stack_order[2 * NSTACK]
+    cdef scase_t *sc = stack_cases
+    cdef int32_t *pollorder = stack_order
+    cdef int32_t *lockorder
+    cdef int32_t n = 0, i, j, k, t, dflt = -1, casi
+    cdef chan c
+    cdef Sudog sg
+    cdef G g
+    cdef object v
+    cdef object case
+    cdef bint ok
+    cdef list sgs
+    cdef list woken
+    cdef int32_t *caseidx
+    cdef int32_t stack_idx[NSTACK]
+    caseidx = stack_idx
+    if ncases > NSTACK:
+        sc = <scase_t *>malloc(ncases * sizeof(scase_t))
+        pollorder = <int32_t *>malloc(2 * ncases * sizeof(int32_t))
+        caseidx = <int32_t *>malloc(ncases * sizeof(int32_t))
+        if sc == NULL or pollorder == NULL or caseidx == NULL:
+            free(sc); free(pollorder); free(caseidx)
+            raise MemoryError()
+    try:
+        # parse; nil channels never become ready and are left out, as Go does
+        for i in range(ncases):
+            case = cases[i]
+            if case is default:
+                if dflt >= 0:
+                    raise Panic("select: multiple default")
+                dflt = i
+                continue
+            parsecase(case, &sc[n])
+            if (<chan>sc[n].c).isnil:
+                continue
+            caseidx[n] = i
+            n += 1
+        lockorder = pollorder + n
+        # poll order: a uniform random permutation (inside-out Fisher-Yates)
+        for i in range(n):
+            j = fastrandn(i + 1)
+            pollorder[i] = pollorder[j]
+            pollorder[j] = i
+        # lock order: by channel address (insertion sort; n is small)
+        for i in range(n):
+            j = i
+            while j > 0 and <uintptr_t>sc[lockorder[j - 1]].c > <uintptr_t>sc[i].c:
+                lockorder[j] = lockorder[j - 1]
+                j -= 1
+            lockorder[j] = i
+        return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
+    finally:
+        if sc != stack_cases:
+            free(sc)
+            free(pollorder)
+            free(caseidx)
+
+
+cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t *lockorder,
+                     int32_t n, int32_t dflt, Py_ssize_t ncases):
+    cdef int32_t i, k
+    cdef chan c
+    cdef Sudog sg
+    cdef Sudog win
+    cdef G g
+    cdef object v
+    cdef list sgs
+    cdef PyObject *x
+    # pass 1: look for a case that can proceed now
+    sellock(sc, lockorder, n)
+    for i in range(n):
+        k = pollorder[i]
+        c = <chan>sc[k].c
+        if sc[k].kind == CASE_SEND:
+            if c.closed:
+                selunlock(sc, lockorder, n)
+                raise Panic("send on closed channel")
+            if not wq_empty(&c.recvq):
+                sg = wq_dequeue(&c.recvq)
+                if sg is not None:
+                    v = <object>sc[k].v
+                    sg.elem = v
+                    sg.success = True
+                    selunlock(sc, lockorder, n)
+                    sg.g.param = sg
+                    goready(sg.g)
+                    return (caseidx[k], None)
+            if c.qcount < c.cap:
+                Py_INCREF(<object>sc[k].v)
+                c.buf[c.sendx] = sc[k].v
+                c.sendx += 1
+                if c.sendx == c.cap:
+                    c.sendx = 0
+                c.qcount += 1
+                selunlock(sc, lockorder, n)
+                return (caseidx[k], None)
+        else:
+            if not wq_empty(&c.sendq):
+                sg = wq_dequeue(&c.sendq)
+                if sg is not None:
+                    if c.cap == 0:
+                        v = sg.elem
+                    else:
+                        v = <object>c.buf[c.recvx]
+                        Py_DECREF(v)
+                        Py_INCREF(sg.elem)
+                        c.buf[c.recvx] = <PyObject *>sg.elem
+                        c.recvx += 1
+                        if c.recvx == c.cap:
+                            c.recvx = 0
+                        c.sendx = c.recvx
+                    sg.success = True
+                    selunlock(sc, lockorder, n)
+                    sg.elem = None
+                    sg.g.param = sg
+                    goready(sg.g)
+                    return selresult(sc[k].kind, caseidx[k], v, True)
+            if c.qcount > 0:
+                v = <object>c.buf[c.recvx]
+                Py_DECREF(v)
+                c.buf[c.recvx] = NULL
+                c.recvx += 1
+                if c.recvx == c.cap:
+                    c.recvx = 0
+                c.qcount -= 1
+                selunlock(sc, lockorder, n)
+                return selresult(sc[k].kind, caseidx[k], v, True)
+            if c.closed:
+                selunlock(sc, lockorder, n)
+                return selresult(sc[k].kind, caseidx[k], None, False)
+    if dflt >= 0:
+        selunlock(sc, lockorder, n)
+        return (dflt, None)
+    selunlock(sc, lockorder, n)
+    if n == 0:
+        gopark(wr_select_nocases)
+        raise RuntimeError("gmp: unreachable: woke from an empty select")
+    # pass 2: enqueue on every channel, then park
+    g = getg()
+    sgs = []
+    for i in range(n):
+        sg = Sudog.__new__(Sudog)
+        sg.g = g
+        sg.c = <object>sc[i].c
+        sg.isselect = True
+        sg.caseidx = i
+        if sc[i].kind == CASE_SEND:
+            sg.elem = <object>sc[i].v
+        sgs.append(sg)
+    g.selectdone = 0
+    g.param = None
+    sellock(sc, lockorder, n)
+    # re-check readiness: the state may have changed between passes
+    for i in range(n):
+        c = <chan>sc[i].c
+        if sc[i].kind == CASE_SEND:
+            if c.closed or not wq_empty(&c.recvq) or c.qcount < c.cap:
+                selunlock(sc, lockorder, n)
+                return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
+        elif not wq_empty(&c.sendq) or c.qcount > 0 or c.closed:
+            selunlock(sc, lockorder, n)
+            return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
+    for i in range(n):
+        k = lockorder[i]
+        c = <chan>sc[k].c
+        if sc[k].kind == CASE_SEND:
+            wq_enqueue(&c.sendq, <Sudog>sgs[k])
+        else:
+            wq_enqueue(&c.recvq, <Sudog>sgs[k])
+    selunlock(sc, lockorder, n)
+    try:
+        gopark(wr_select)
+    finally:
+        # pass 3: dequeue from the channels that did not win
+        win = g.param if isinstance(g.param, Sudog) else None
+        g.param = None
+        sellock(sc, lockorder, n)
+        for i in range(n):
+            sg = <Sudog>sgs[i]
+            if sg.queued:
+                c = <chan>sc[i].c
+                if sc[i].kind == CASE_SEND:
+                    wq_unlink(&c.sendq, sg)
+                else:
+                    wq_unlink(&c.recvq, sg)
+                Py_DECREF(sg)
+        selunlock(sc, lockorder, n)
+    k = win.caseidx
+    if sc[k].kind == CASE_SEND:
+        if not win.success:
+            raise Panic("send on closed channel")
+        return (caseidx[k], None)
+    v = win.elem
+    win.elem = None
+    return selresult(sc[k].kind, caseidx[k], v, win.success)
+
+
+@cython.freelist(256)
+cdef class Sudog:
+    """A G waiting on a channel or sync object (Go's runtime2.go sudog)."""
+    pass
+
+
+# ---- sync: parking primitives with Go's semantics --------------------------
+
+cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except -1:
+    """Enqueues the current G on q and parks it; lk is held on entry and
+    released before parking. Returns when a waker dequeued it and readied it.
+    On an exception while parked, removes it from q and re-raises (returns
+    1 if the waker had already handed it the resource)."""
+    cdef G g = getg()
+    cdef Sudog sg = Sudog.__new__(Sudog)
+    sg.g = g
+    sg.c = owner
+    wq_enqueue(q, sg)
+    gmp_unlock(lk)
+    try:
+        gopark(reason)
+    except BaseException:
+        gmp_lock(lk)
+        if sg.queued:
+            wq_unlink(q, sg)
+            gmp_unlock(lk)
+            Py_DECREF(sg)
+        else:
+            gmp_unlock(lk)
+            _giveback(owner)
+        raise
+    return 0
+
+
+cdef void _giveback(object owner):
+    """A parked G was handed a resource and then interrupted: pass it on."""
+    if isinstance(owner, Mutex):
+        (<Mutex>owner).unlock()
+
+
+cdef inline void wakeone(Sudog sg):
+    sg.g.param = sg
+    goready(sg.g)
+
+
+@cython.final
+cdef class Mutex:
+    """sync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
+    lock in FIFO order (Go's starvation mode), parking only the goroutine."""
+    cdef gmp_lock_t lk
+    cdef bint locked
+    cdef waitq_t waiters
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def lock(self):
+        gmp_lock(&self.lk)
+        if not self.locked:
+            self.locked = True
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.waiters, self, wr_mutex_lock)
+
+    def try_lock(self):
+        gmp_lock(&self.lk)
+        if not self.locked:
+            self.locked = True
+            gmp_unlock(&self.lk)
+            return True
+        gmp_unlock(&self.lk)
+        return False
+
+    def unlock(self):
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        if not self.locked:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: unlock of unlocked mutex")
+        sg = wq_dequeue(&self.waiters)
+        if sg is None:
+            self.locked = False
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            wakeone(sg)         # ownership passes straight to the waiter
+
+    def locked(self):
+        return self.locked
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+        return False
+
+
+@cython.final
+cdef class RWMutex:
+    """sync.RWMutex: lock/unlock for writers, rlock/runlock for readers.
+    A waiting writer blocks new readers (Go's writer preference)."""
+    cdef gmp_lock_t lk
+    cdef int64_t readers
+    cdef bint writer
+    cdef waitq_t rwait
+    cdef waitq_t wwait
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def rlock(self):
+        gmp_lock(&self.lk)
+        if not self.writer and wq_empty(&self.wwait):
+            self.readers += 1
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.rwait, self, wr_rwmutex_rlock)
+
+    def runlock(self):
+        cdef Sudog sg = None
+        gmp_lock(&self.lk)
+        if self.readers <= 0:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: RUnlock of unlocked RWMutex")
+        self.readers -= 1
+        if self.readers == 0:
+            sg = wq_dequeue(&self.wwait)
+            if sg is not None:
+                self.writer = True
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            wakeone(sg)
+
+    def lock(self):
+        gmp_lock(&self.lk)
+        if not self.writer and self.readers == 0:
+            self.writer = True
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.wwait, self, wr_rwmutex_lock)
+
+    def unlock(self):
+        cdef list woken = []
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        if not self.writer:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: Unlock of unlocked RWMutex")
+        self.writer = False
+        if not wq_empty(&self.rwait):
+            while True:
+                sg = wq_dequeue(&self.rwait)
+                if sg is None:
+                    break
+                self.readers += 1
+                woken.append(sg)
+        else:
+            sg = wq_dequeue(&self.wwait)
+            if sg is not None:
+                self.writer = True
+                woken.append(sg)
+        gmp_unlock(&self.lk)
+        for sg in woken:
+            wakeone(sg)
+
+    def rlocker(self):
+        return _RLocker(self)
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+        return False
+
+
+class _RLocker:
+    def __init__(self, rw):
+        self._rw = rw
+
+    def lock(self):
+        self._rw.rlock()
+
+    def unlock(self):
+        self._rw.runlock()
+
+    def __enter__(self):
+        self._rw.rlock()
+        return self
+
+    def __exit__(self, *exc):
+        self._rw.runlock()
+        return False
+
+
+@cython.final
+cdef class WaitGroup:
+    """sync.WaitGroup: add(delta), done(), wait()."""
+    cdef gmp_lock_t lk
+    cdef int64_t counter
+    cdef waitq_t waiters
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def add(self, Py_ssize_t delta):
+        cdef list woken = None
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        self.counter += delta
+        if self.counter < 0:
+            self.counter -= delta
+            gmp_unlock(&self.lk)
+            raise Panic("sync: negative WaitGroup counter")
+        if self.counter == 0 and not wq_empty(&self.waiters):
+            woken = []
+            while True:
+                sg = wq_dequeue(&self.waiters)
+                if sg is None:
+                    break
+                woken.append(sg)
+        gmp_unlock(&self.lk)
+        if woken is not None:
+            for sg in woken:
+                wakeone(sg)
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self):
+        gmp_lock(&self.lk)
+        if self.counter == 0:
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.waiters, self, wr_waitgroup_wait)
+
+    def __repr__(self):
+        return "<gmp.sync.WaitGroup counter=%d>" % self.counter
+
+
+@cython.final
+cdef class Once:
+    """sync.Once: do(fn) runs fn exactly once; later callers wait for it."""
+    cdef bint done
+    cdef Mutex m
+
+    def __cinit__(self):
+        self.m = Mutex()
+
+    def do(self, fn, *args, **kwargs):
+        if self.done:
+            return
+        self.m.lock()
+        try:
+            if not self.done:
+                try:
+                    fn(*args, **kwargs)
+                finally:
+                    self.done = True
+        finally:
+            self.m.unlock()
+
+
+@cython.final
+cdef class Cond:
+    """sync.Cond(L): wait() atomically unlocks L and parks; signal() wakes
+    one waiter, broadcast() all; a woken waiter re-locks L."""
+    cdef gmp_lock_t lk
+    cdef waitq_t waiters
+    cdef readonly object L
+
+    def __cinit__(self, L):
+        gmp_lock_init(&self.lk)
+        self.L = L
+
+    def wait(self):
+        gmp_lock(&self.lk)
+        # enqueue before unlocking L (Go's notifyListAdd): a signal between the
+        # unlock and the park is not lost
+        cdef G g = getg()
+        cdef Sudog sg = Sudog.__new__(Sudog)
+        sg.g = g
+        sg.c = self
+        wq_enqueue(&self.waiters, sg)
+        gmp_unlock(&self.lk)
+        self.L.unlock()
+        try:
+            gopark(wr_cond_wait)
+        except BaseException:
+            gmp_lock(&self.lk)
+            if sg.queued:
+                wq_unlink(&self.waiters, sg)
+                gmp_unlock(&self.lk)
+                Py_DECREF(sg)
+            else:
+                gmp_unlock(&self.lk)
+            self.L.lock()
+            raise
+        self.L.lock()
+
+    def signal(self):
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        sg = wq_dequeue(&self.waiters)
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            wakeone(sg)
+
+    def broadcast(self):
+        cdef list woken = []
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        while True:
+            sg = wq_dequeue(&self.waiters)
+            if sg is None:
+                break
+            woken.append(sg)
+        gmp_unlock(&self.lk)
+        for sg in woken:
+            wakeone(sg)
+
+
+# ---- probes for tests (Go's export_test.go) ---------------------------------
+
+def _recvq_len(chan c):
+    cdef int n = 0
+    cdef PyObject *x
+    gmp_lock(&c.lock)
+    x = c.recvq.first
+    while x != NULL:
+        n += 1
+        x = <PyObject *>(<Sudog>x).next if (<Sudog>x).next is not None else NULL
+    gmp_unlock(&c.lock)
+    return n
+
+
+def _sendq_len(chan c):
+    cdef int n = 0
+    cdef PyObject *x
+    gmp_lock(&c.lock)
+    x = c.sendq.first
+    while x != NULL:
+        n += 1
+        x = <PyObject *>(<Sudog>x).next if (<Sudog>x).next is not None else NULL
+    gmp_unlock(&c.lock)
+    return n

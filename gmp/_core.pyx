@@ -1,0 +1,127 @@
+# cython: language_level=3, embedsignature=True
+"""gmp._core: goroutines and the G/M/P scheduler (Go's runtime/proc.go),
+run queues, timers and goroutine dumps.
+
+This file only assembles the concept files in gmp/core/ (uvloop style), so
+that the whole scheduler is one C translation unit and hot helpers inline.
+"""
+import os
+import sys
+import threading
+import traceback
+import _thread
+import time as _time
+from greenlet import GreenletExit
+
+from libc.stdint cimport int32_t, uint32_t, int64_t, uint64_t
+from libc.stdlib cimport malloc, free, realloc, calloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.exc cimport PyErr_CheckSignals
+from gmp.includes.rt cimport *
+
+cdef extern from "Python.h":
+    ctypedef struct PyFrameObject:
+        pass
+    ctypedef struct PyCodeObject:
+        pass
+    PyFrameObject *PyEval_GetFrame()
+    PyCodeObject *PyFrame_GetCode(PyFrameObject *f)
+    int PyFrame_GetLineNumber(PyFrameObject *f)
+
+gmp_greenlet_import()
+
+cdef enum:
+    GFREE_MAX = 256     # idle greenlets kept per P (Go keeps 64 Gs per P, more globally)
+
+# Measured on GIL builds (docs/DESIGN.md, "Default GOMAXPROCS"): Python code
+# does not run in parallel, and a second P costs cross-thread wake-ups.
+DEFAULT_GOMAXPROCS = 1
+
+include "core/runq.pxi"
+include "core/proc.pxi"
+include "core/time.pxi"
+include "core/trace.pxi"
+
+
+# ---- public entry points (re-exported by gmp and gmp.runtime) ------------
+
+def go(fn, *args, **kwargs):
+    """Starts fn(*args, **kwargs) in a new goroutine. Returns None."""
+    if not callable(fn):
+        raise TypeError("go: %r is not callable" % (fn,))
+    newproc(fn, args, kwargs if kwargs else None)
+
+
+def gomaxprocs(int n=0):
+    """Sets GOMAXPROCS to n and returns the previous value; n < 1 only reads."""
+    cdef int32_t prev
+    if sched.nprocs == 0:
+        sched.nprocs = default_gomaxprocs()
+    prev = sched.nprocs
+    if n >= 1:
+        if started:
+            procresize(n)
+        else:
+            sched.nprocs = min(n, MAXPROCS)
+    return prev
+
+
+def num_goroutine():
+    """The number of goroutines that exist (the main goroutine included)."""
+    return gmp_load64(&sched.ngoroutines) if started else 1
+
+
+def num_cpu():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def gosched():
+    """Yields the processor, letting other goroutines run."""
+    gosched_m()
+
+
+def goexit():
+    """Ends the calling goroutine after running its finally blocks."""
+    raise GoExit()
+
+
+def run(main, *args, **kwargs):
+    """Runs main(*args, **kwargs) as the main goroutine and returns its result."""
+    if not started:
+        if threading.get_ident() == _main_ident:
+            start_runtime()
+    return main(*args, **kwargs)
+
+
+def _started():
+    return started
+
+
+def _sched_counts():
+    """Scheduler counters (for tests and observability)."""
+    return dict(
+        nprocs=sched.nprocs, nallp=sched.nallp, npidle=gmp_load32(&sched.npidle),
+        nmspinning=gmp_load32(&sched.nmspinning), mcount=sched.mcount,
+        globrunq=gq_len(&sched.runq), ntimers=gmp_load64(&sched.ntimers),
+        ngoroutines=gmp_load64(&sched.ngoroutines),
+        nforeignwait=gmp_load32(&sched.nforeignwait),
+    )
+
+
+def _gstatus(G g):
+    return (g.status, WAIT_REASONS[g.waitreason] if g.status == _Gwaiting else "")
+
+
+def _allgs():
+    return list(allgs.values())
+
+
+def _curg():
+    return getg()
+
+
+include "core/testhooks.pxi"

@@ -1,0 +1,827 @@
+# The scheduler: newproc, schedule/findrunnable, gopark/goready, Ms and their
+# parking, wakep, checkdead, gomaxprocs. Mirrors runtime/proc.go.
+#
+# Invariants:
+#   A P and its M are paired for life (p.m, m.p); a started G runs only on its
+#   homep's M, so only that thread ever switches into its greenlet.
+#   m.curg is the G whose greenlet is running on m's thread (None in g0).
+#   p.idle == 1 iff p is on the idle list; sched.npidle counts them
+#   (protected by sched.lock, npidle also read atomically).
+#   m.parked == 1 from just before an M re-checks for work until a waker
+#   clears it with a CAS; whoever clears it owes one post on m.park.
+#   m.spinning is counted in sched.nmspinning.
+#
+# Lock order (docs/HACKING.md): chan locks (by address) < p.timerlock <
+# sched.lock < gqueue locks. No Python code runs while any of them is held.
+
+cdef struct sched_t:
+    gqueue_t runq               # global run queue of unstarted Gs
+    gmp_lock_t lock             # protects p.idle, the M list
+    int32_t nprocs              # GOMAXPROCS
+    int32_t nallp               # Ps allocated (>= nprocs after a decrease)
+    int32_t npidle              # atomic
+    int32_t nmspinning          # atomic
+    int32_t mcount              # Ms started
+    int64_t goidgen             # atomic
+    int64_t ngoroutines         # atomic: live goroutines (not counting foreign waiters)
+    int64_t ntimers             # atomic: active timers
+    int32_t nforeignwait        # atomic: foreign threads parked in gmp
+    int32_t nsyscall            # atomic: goroutines in gmp.syscall
+    runq_t *allrunq[MAXPROCS]
+    gqueue_t *allreadyq[MAXPROCS]
+
+cdef sched_t sched
+gq_init(&sched.runq)
+gmp_lock_init(&sched.lock)
+sched.nprocs = 0
+
+cdef list allp = []             # P objects, index = P id
+cdef dict allgs = {}            # goid -> G, every live goroutine
+cdef set m_idents = set()       # thread idents of runtime Ms
+cdef bint started = False
+cdef G g1 = None                # the main goroutine (None when the runtime started off the main thread)
+cdef M m0 = None
+cdef object _main_ident = threading.main_thread().ident
+cdef tuple _noargs = ()
+cdef int32_t spin_iters = 400   # ~20 us of polling before an M parks (measured: docs/DESIGN.md)
+
+_GOMAXPROCS_ENV = None
+
+
+class Panic(Exception):
+    """A Go runtime panic, with Go's message (e.g. "send on closed channel")."""
+
+
+class Deadlock(Panic):
+    """Raised in the main goroutine when every goroutine is asleep."""
+
+
+class GoExit(BaseException):
+    """Raised by runtime.goexit(): unwinds the goroutine, running finally blocks."""
+
+
+cdef inline int64_t nanotime() noexcept nogil:
+    return gmp_nanotime()
+
+cdef inline uint32_t fastrandn(uint32_t n) noexcept nogil:
+    return gmp_fastrandn(n)
+
+
+cdef class G:
+    """A goroutine (Go's runtime2.go g). Not constructed by users."""
+
+    def __repr__(self):
+        return "<gmp.G goid=%d status=%d>" % (self.goid, self.status)
+
+    def __dealloc__(self):
+        if self.sema != NULL:
+            gmp_sema_destroy(self.sema)
+            free(self.sema)
+
+
+cdef class P:
+    """A processor (Go's runtime2.go p)."""
+
+    def __cinit__(self):
+        gq_init(&self.readyq)
+        gmp_lock_init(&self.timerlock)
+        self.gfree = []
+        self.timers = NULL
+        self.ntimers = 0
+        self.timerscap = 0
+
+
+cdef class M:
+    """An OS thread running a scheduler loop (Go's runtime2.go m)."""
+
+    def __cinit__(self):
+        gmp_sema_init(&self.park)
+
+
+cdef inline M getm():
+    cdef void *m = gmp_get_tls_m()
+    if m == NULL:
+        return None
+    return <M>m
+
+
+cdef G foreign_g():
+    """The waiter G of the current plain Python thread (created once)."""
+    cdef void *ptr = gmp_get_tls_fg()
+    cdef G g
+    if ptr != NULL:
+        return <G>ptr
+    g = G.__new__(G)
+    g.foreign = True
+    g.status = _Grunning
+    g.sema = <gmp_sema_t *>malloc(sizeof(gmp_sema_t))
+    gmp_sema_init(g.sema)
+    Py_INCREF(g)                    # owned by the thread-local slot
+    gmp_set_tls_fg(<void *>g)
+    return g
+
+
+cdef G getg():
+    """The G that a blocking operation on this thread parks: the running
+    goroutine on an M, the thread's waiter G on a plain thread. The first
+    blocking call on the main thread starts the runtime (it becomes M0/G1)."""
+    cdef M m = getm()
+    if m is not None:
+        if m.curg is None:
+            raise RuntimeError("gmp: blocking operation in the scheduler context")
+        return m.curg
+    if not started and threading.get_ident() == _main_ident:
+        start_runtime()
+        return getm().curg
+    return foreign_g()
+
+
+cdef int foreign_enter() except -1:
+    gmp_xadd32(&sched.nforeignwait, 1)
+    return 0
+
+cdef void foreign_leave():
+    gmp_xadd32(&sched.nforeignwait, -1)
+
+
+# ---- runtime start ------------------------------------------------------
+
+cdef int start_runtime() except -1:
+    """Creates the Ps; binds the calling thread as M0 and its current greenlet
+    as G1 when it is the main thread, else P0 gets an M thread of its own."""
+    global started, g1, m0
+    cdef int32_t n
+    cdef M m
+    cdef G g
+    if started:
+        return 0
+    n = sched.nprocs if sched.nprocs > 0 else default_gomaxprocs()
+    started = True
+    procresize(n)
+    if threading.get_ident() == _main_ident:
+        m = newm(allp[0], False)
+        m0 = m
+        m_idents.add(_main_ident)
+        gmp_set_tls_m(<void *>m)
+        g = G.__new__(G)
+        g.goid = gmp_xadd64(&sched.goidgen, 1)
+        g.status = _Grunning
+        g.homep = allp[0]
+        g.gr = gmp_gr_getcurrent()
+        g.stacksize = 2048
+        allgs[g.goid] = g
+        gmp_xadd64(&sched.ngoroutines, 1)
+        g1 = g
+        m.curg = g
+        m.g0 = gmp_gr_new(_g0entry, None)
+        (<P>allp[0]).status = _Prunning
+    else:
+        # nobody runs P0 yet: it is idle and wakep may start an M for it
+        pass
+    return 0
+
+
+cdef int32_t default_gomaxprocs():
+    global _GOMAXPROCS_ENV
+    cdef str env = os.environ.get("GOMAXPROCS", "")
+    if env:
+        try:
+            v = int(env)
+            if v >= 1:
+                _GOMAXPROCS_ENV = v
+                return min(v, MAXPROCS)
+        except ValueError:
+            pass
+    return DEFAULT_GOMAXPROCS
+
+
+cdef int procresize(int32_t n) except -1:
+    """Sets GOMAXPROCS to n: allocates missing Ps (idle, no M yet); Ps at or
+    beyond n stop taking new work but still run the Gs pinned to them.
+    Mirrors runtime/proc.go:procresize (no stop-the-world needed: a P's status
+    is only read by its own M, and thieves tolerate either value)."""
+    cdef P p
+    cdef int32_t i
+    if n > MAXPROCS:
+        n = MAXPROCS
+    while sched.nallp < n:
+        p = P.__new__(P)
+        p.id = sched.nallp
+        p.status = _Pidle
+        p.idle = 1
+        allp.append(p)
+        sched.allrunq[p.id] = &p.runq
+        sched.allreadyq[p.id] = &p.readyq
+        gmp_xadd32(&sched.npidle, 1)
+        sched.nallp += 1
+    gmp_lock(&sched.lock)
+    for i in range(sched.nallp):
+        p = <P>allp[i]
+        if i < n:
+            if p.status == _Pgcstop:
+                p.status = _Prunning if p.m is not None else _Pidle
+        else:
+            p.status = _Pgcstop
+    gmp_store32(&sched.nprocs, n)
+    gmp_unlock(&sched.lock)
+    # wake the stopped Ms so they hand their unstarted Gs to the global queue
+    for i in range(n, sched.nallp):
+        wakem((<P>allp[i]).m)
+    return 0
+
+
+# ---- goroutine creation -------------------------------------------------
+
+cdef G newproc(object fn, tuple args, dict kwargs):
+    """Creates a runnable G for fn(*args, **kwargs) and queues it.
+    Mirrors runtime/proc.go:newproc. Can be executed by any thread."""
+    cdef M m = getm()
+    cdef G g = G.__new__(G)
+    cdef G cur
+    cdef PyFrameObject *f
+    if not started:
+        start_runtime()
+        m = getm()
+    g.goid = gmp_xadd64(&sched.goidgen, 1)
+    g.status = _Grunnable
+    g.fn = fn
+    g.args = args
+    g.kwargs = kwargs
+    g.stacksize = 2048
+    f = PyEval_GetFrame()
+    if f != NULL:
+        g.createdcode = <object><PyObject *>PyFrame_GetCode(f)
+        Py_DECREF(g.createdcode)
+        g.createdline = PyFrame_GetLineNumber(f)
+    if m is not None and m.curg is not None:
+        g.parentgoid = m.curg.goid
+    allgs[g.goid] = g
+    gmp_xadd64(&sched.ngoroutines, 1)
+    if m is not None and m.p is not None:
+        runqput(m.p, g, True)
+    else:
+        Py_INCREF(g)
+        gq_push(&sched.runq, <void *>g)
+    wakep()
+    return g
+
+
+# ---- switching ------------------------------------------------------------
+
+cdef int execute(M m, G g) except -1:
+    """Switches this thread to g: resumes its greenlet, or starts it on an
+    idle greenlet of the P (or a new one). Mirrors runtime/proc.go:execute.
+    Executed only by m's thread."""
+    cdef P p
+    cdef object gr
+    m.curg = g
+    g.status = _Grunning
+    if g.gr is not None:
+        gmp_gr_switch(g.gr, _noargs)
+        return 0
+    p = m.p
+    g.homep = p
+    if p.gfree:
+        gr = p.gfree.pop()
+    else:
+        gr = gmp_gr_new(_gentry, m.g0)
+    g.gr = gr
+    m.nextg = g
+    gmp_gr_switch(gr, _noargs)
+    return 0
+
+
+cdef int gopark(int32_t reason) except -1:
+    """Parks the current G until goready(g); runs other Gs on this M meanwhile.
+    On a plain thread, blocks the thread on its semaphore (GIL released).
+    Raises g.throwexc if one was set while it was parked.
+    Mirrors runtime/proc.go:gopark. The caller has already published g
+    (in a sudog or a timer) and released every lock."""
+    cdef M m = getm()
+    cdef G g
+    cdef G nxt
+    cdef object exc
+    cdef int r
+    if m is None:
+        g = foreign_g()
+        g.waitreason = reason
+        g.status = _Gwaiting
+        gmp_xadd32(&sched.nforeignwait, 1)
+        with nogil:
+            r = gmp_sema_wait(g.sema, -1)
+            while r == 2:
+                r = gmp_sema_wait(g.sema, -1)
+        gmp_xadd32(&sched.nforeignwait, -1)
+        g.status = _Grunning
+    else:
+        g = m.curg
+        g.status = _Gwaiting
+        g.waitreason = reason
+        g.waitsince = gmp_nanotime_coarse()
+        nxt = findrunnable_nb(m, m.p)
+        if nxt is g:
+            g.status = _Grunning
+        elif nxt is None:
+            m.curg = None
+            gmp_gr_switch(m.g0, _noargs)
+        else:
+            execute(m, nxt)
+        # resumed: execute() set m.curg = g and g.status = _Grunning
+    if g.throwexc is not None:
+        exc = g.throwexc
+        g.throwexc = None
+        raise exc
+    return 0
+
+
+cdef void goready(G g):
+    """Makes a parked G runnable. On its home P's thread it goes to runnext;
+    from any other thread it goes to its home P's readyq and that M is woken.
+    A foreign waiter's semaphore is posted. Mirrors runtime/proc.go:ready.
+    Can be executed by any thread, with no chan lock held."""
+    cdef M m
+    cdef P p
+    g.status = _Grunnable
+    if g.foreign:
+        gmp_sema_post(g.sema)
+        return
+    m = getm()
+    p = g.homep
+    if m is not None and m.p is p:
+        runqput(p, g, True)
+    else:
+        Py_INCREF(g)
+        gq_push(&p.readyq, <void *>g)
+        wakem(p.m)
+
+
+cdef inline void wakem(M m):
+    """Wakes m if it is parked. Can be executed by any thread."""
+    if m is not None and gmp_load32(&m.parked) and gmp_cas32(&m.parked, 1, 0):
+        gmp_sema_post(&m.park)
+
+
+def _gentry():
+    """Body of every goroutine greenlet: runs Gs one after another, so that a
+    finished G's greenlet runs the next unstarted G (Go's gfget/gfput)."""
+    cdef M m = getm()
+    cdef G g = m.nextg
+    m.nextg = None
+    while g is not None:
+        if rungoroutine(g):
+            return None     # killed (GreenletExit): let the greenlet end
+        g = gfinish(g)
+    return None
+
+
+cdef bint rungoroutine(G g) except? True:
+    cdef object fn = g.fn
+    cdef tuple args = g.args
+    cdef dict kwargs = g.kwargs
+    g.args = None
+    g.kwargs = None
+    try:
+        if kwargs:
+            fn(*args, **kwargs)
+        else:
+            fn(*args)
+    except GoExit:
+        pass
+    except GreenletExit:
+        gdead(g)
+        return True
+    except SystemExit as e:
+        _flush_std()
+        code = e.code
+        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+    except BaseException as e:
+        fatalpanic(g, e)
+    return False
+
+
+cdef void gdead(G g):
+    cdef M m = getm()
+    g.status = _Gdead
+    g.gr = None
+    g.fn = None
+    allgs.pop(g.goid, None)
+    gmp_xadd64(&sched.ngoroutines, -1)
+    if m is not None and m.curg is g:
+        m.curg = None
+
+
+cdef G gfinish(G g):
+    """Called on a goroutine's greenlet after its function returned: marks g
+    dead and picks what this greenlet does next. An unstarted G runs right
+    here; otherwise the greenlet goes to the P's free list (or ends when the
+    list is full) and the thread switches to the chosen G or to g0.
+    Mirrors runtime/proc.go:goexit0 + gfput. Executed only by the owner P."""
+    cdef M m = getm()
+    cdef P p = m.p
+    cdef object cur = g.gr
+    cdef G nxt
+    gdead(g)
+    nxt = findrunnable_nb(m, p)
+    if nxt is not None and nxt.gr is None:
+        nxt.homep = p
+        nxt.gr = cur
+        nxt.status = _Grunning
+        m.curg = nxt
+        return nxt
+    if len(p.gfree) >= GFREE_MAX:
+        m.handoff = nxt     # g0 runs it once this greenlet has ended
+        return None
+    p.gfree.append(cur)
+    if nxt is None:
+        gmp_gr_switch(m.g0, _noargs)
+    else:
+        execute(m, nxt)
+    nxt = m.nextg
+    m.nextg = None
+    return nxt
+
+
+# ---- finding work -------------------------------------------------------
+
+cdef G findrunnable_nb(M m, P p):
+    """Looks for a runnable G without blocking: global queue every 61st tick,
+    runnext, the local queues, the global queue, expired timers, stealing.
+    Mirrors runtime/proc.go:findRunnable up to the point where it blocks.
+    Executed only by the owner P."""
+    cdef G g
+    cdef void *x
+    p.schedtick += 1
+    if p.schedtick % 61 == 0:
+        p.readyfirst = not p.readyfirst
+        if p.status == _Prunning and gq_len(&sched.runq) > 0:
+            g = globrunqget(p, 1)
+            if g is not None:
+                return g
+    for _ in range(2):
+        g = p.runnext
+        if g is not None:
+            p.runnext = None
+            return g
+        if p.readyfirst:
+            x = gq_pop(&p.readyq)
+            if x == NULL:
+                x = runq_get_ring(&p.runq)
+        else:
+            x = runq_get_ring(&p.runq)
+            if x == NULL:
+                x = gq_pop(&p.readyq)
+        if x != NULL:
+            return take(x)
+        if p.status != _Prunning:
+            return None
+        if gq_len(&sched.runq) > 0:
+            g = globrunqget(p, 0)
+            if g is not None:
+                return g
+        # expired timers may ready Gs here: then look again
+        if p.ntimers == 0 or runtimers(p, 0) == 0:
+            break
+    if sched.nprocs > 1:
+        x = stealwork(p)
+        if x != NULL:
+            return take(x)
+    return None
+
+
+cdef void *stealwork(P p) noexcept:
+    """Steals half of another P's ring, trying up to 4 rounds over the Ps in a
+    random coprime order. Mirrors runtime/proc.go:stealWork (runq only)."""
+    cdef uint32_t n = <uint32_t>sched.nallp
+    cdef uint32_t i, k, pos, inc, a, b
+    cdef void *x
+    if n < 2:
+        return NULL
+    for k in range(4):
+        pos = gmp_fastrandn(n)
+        inc = coprime(n)
+        for i in range(n):
+            if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]):
+                x = runq_steal(&p.runq, sched.allrunq[pos])
+                if x != NULL:
+                    return x
+            pos = (pos + inc) % n
+    return NULL
+
+
+cdef uint32_t coprime(uint32_t n) noexcept nogil:
+    """A random increment coprime with n (so stepping visits every P once)."""
+    cdef uint32_t inc, a, b, t
+    while True:
+        inc = 1 + gmp_fastrandn(n - 1) if n > 1 else 1
+        a = inc
+        b = n
+        while b:
+            t = a % b
+            a = b
+            b = t
+        if a == 1:
+            return inc
+
+
+cdef bint haswork(P p) noexcept nogil:
+    """Is there anything p's M could run? Used before parking and while
+    spinning; reads only atomics. Can be executed by any thread."""
+    cdef int32_t i
+    if gq_len(&p.readyq) > 0:
+        return True
+    if p.status != _Prunning:
+        return not runq_empty(&p.runq)
+    if gq_len(&sched.runq) > 0:
+        return True
+    for i in range(sched.nallp):
+        if not runq_empty(sched.allrunq[i]):
+            return True
+    return False
+
+
+cdef bint spin(P p) noexcept nogil:
+    """Polls for work for a short while before the M parks (Go's spinning M).
+    Called without the GIL."""
+    cdef int32_t i
+    for i in range(spin_iters):
+        if haswork(p):
+            return True
+        gmp_cpu_relax()
+        gmp_cpu_relax()
+        gmp_cpu_relax()
+        gmp_cpu_relax()
+    return False
+
+
+cdef G findrunnable(M m):
+    """Finds a runnable G for m, parking the M (GIL released) until there is
+    one or until the earliest timer. Runs on g0. Mirrors the blocking half of
+    runtime/proc.go:findRunnable and stopm."""
+    cdef P p = m.p
+    cdef G g
+    cdef int64_t deadline
+    cdef int r
+    cdef bint found
+    while True:
+        g = findrunnable_nb(m, p)
+        if g is not None:
+            resetspinning(m)
+            return g
+        if p.status == _Pgcstop and not runq_empty(&p.runq):
+            drainrunq(p)
+            continue
+        if p.status == _Prunning and sched.nprocs > 1:
+            with nogil:
+                found = spin(p)
+            if found:
+                continue
+        # Publish idleness, then check once more (wakers look at m.parked
+        # and p.idle only after making their work visible).
+        if m.spinning:
+            m.spinning = False
+            gmp_xadd32(&sched.nmspinning, -1)
+        gmp_store32(&m.parked, 1)
+        pidleput(p)
+        if haswork(p) or p.runnext is not None:
+            if not gmp_cas32(&m.parked, 1, 0):
+                with nogil:
+                    gmp_sema_wait(&m.park, -1)      # a waker owes us this post
+            pidleget_self(p)
+            continue
+        deadline = nexttimer()
+        if deadline < 0 and checkdead(m):
+            if not gmp_cas32(&m.parked, 1, 0):
+                with nogil:
+                    gmp_sema_wait(&m.park, -1)
+            pidleget_self(p)
+            continue
+        if deadline < 0 and sched.nforeignwait < foreign_threads():
+            deadline = gmp_nanotime() + 50000000    # a plain thread may still wake someone
+        with nogil:
+            r = gmp_sema_wait(&m.park, deadline)
+        if r != 0 and not gmp_cas32(&m.parked, 1, 0):
+            with nogil:
+                gmp_sema_wait(&m.park, -1)          # a waker cleared it: take its post
+        pidleget_self(p)
+        if r == 2 and m is m0:
+            checksignals()
+
+
+cdef void resetspinning(M m):
+    """An M that found work stops spinning and, as Go does, wakes another
+    spinning M if Ps are idle (so work keeps spreading)."""
+    if m.spinning:
+        m.spinning = False
+        if gmp_xadd32(&sched.nmspinning, -1) == 0:
+            wakep()
+
+
+cdef void drainrunq(P p):
+    """A P beyond GOMAXPROCS hands its unstarted Gs to the global queue."""
+    cdef void *x
+    while True:
+        x = runq_get_ring(&p.runq)
+        if x == NULL:
+            break
+        gq_push(&sched.runq, x)
+    wakep()
+
+
+cdef void pidleput(P p) noexcept nogil:
+    gmp_lock(&sched.lock)
+    if not p.idle:
+        p.idle = 1
+        gmp_xadd32(&sched.npidle, 1)
+    gmp_unlock(&sched.lock)
+
+
+cdef void pidleget_self(P p) noexcept nogil:
+    gmp_lock(&sched.lock)
+    if p.idle:
+        p.idle = 0
+        gmp_xadd32(&sched.npidle, -1)
+    gmp_unlock(&sched.lock)
+
+
+cdef void wakep():
+    """Wakes (or starts) one idle P's M to spin for work, if no M is spinning.
+    Mirrors runtime/proc.go:wakep. Can be executed by any thread."""
+    cdef P p
+    cdef int32_t i
+    if gmp_load32(&sched.npidle) == 0 or gmp_load32(&sched.nmspinning) != 0:
+        return
+    if not gmp_cas32(&sched.nmspinning, 0, 1):
+        return
+    p = None
+    gmp_lock(&sched.lock)
+    for i in range(sched.nprocs):
+        if (<P>allp[i]).idle:
+            p = <P>allp[i]
+            p.idle = 0
+            gmp_xadd32(&sched.npidle, -1)
+            break
+    gmp_unlock(&sched.lock)
+    if p is None:
+        gmp_xadd32(&sched.nmspinning, -1)
+        return
+    if p.m is None:
+        p.status = _Prunning
+        newm(p, True)
+        startm(p.m)
+    else:
+        p.m.spinning = True
+        wakem(p.m)
+
+
+cdef M newm(P p, bint spinning):
+    cdef M m = M.__new__(M)
+    gmp_lock(&sched.lock)
+    m.id = sched.mcount
+    sched.mcount += 1
+    gmp_unlock(&sched.lock)
+    m.p = p
+    m.spinning = spinning
+    p.m = m
+    return m
+
+
+cdef void startm(M m):
+    _thread.start_new_thread(_mstart, (m,))
+
+
+def _mstart(M m):
+    """Thread body of an M other than M0: its main greenlet is its g0."""
+    m_idents.add(threading.get_ident())
+    m.thread = threading.get_ident()
+    gmp_set_tls_m(<void *>m)
+    m.g0 = gmp_gr_getcurrent()
+    _g0entry()
+
+
+def _g0entry():
+    """The scheduler loop (Go's schedule), run on each M's g0."""
+    cdef M m = getm()
+    cdef G g
+    m.p.status = _Prunning if m.p.status != _Pgcstop else _Pgcstop
+    while True:
+        g = m.handoff
+        m.handoff = None
+        if g is None:
+            g = findrunnable(m)
+        execute(m, g)
+
+
+cdef int32_t foreign_threads():
+    """Plain Python threads alive that could still wake a goroutine."""
+    cdef int32_t n = 0
+    for t in threading.enumerate():
+        if t.ident not in m_idents and not isinstance(t, threading._DummyThread):
+            n += 1
+    return n
+
+
+cdef bint checkdead(M m):
+    """Called by an M about to park with no timer pending. If no M can ever
+    find work again, reports Go's deadlock: raises gmp.Deadlock in the main
+    goroutine when it is parked in gmp (returns True so this M wakes for it),
+    otherwise prints the dump and exits with status 2.
+    Mirrors runtime/proc.go:checkdead."""
+    cdef int32_t i
+    cdef P p
+    if gmp_load32(&sched.npidle) != sched.nallp:
+        return False
+    if gq_len(&sched.runq) or sched.nsyscall > 0:
+        return False
+    for i in range(sched.nallp):
+        p = <P>allp[i]
+        if gq_len(&p.readyq) or not runq_empty(&p.runq) or p.runnext is not None:
+            return False
+    if gmp_load64(&sched.ntimers) > 0:
+        return False
+    if sched.nforeignwait < foreign_threads():
+        return False
+    if g1 is not None and g1.status == _Gwaiting:
+        g1.throwexc = Deadlock("all goroutines are asleep - deadlock!")
+        goready(g1)
+        return True
+    _flush_std()
+    sys.stderr.write("fatal error: all goroutines are asleep - deadlock!\n\n")
+    sys.stderr.write(dumpall(None))
+    sys.stderr.flush()
+    os._exit(2)
+
+
+cdef void checksignals():
+    """M0 was interrupted by a signal while parked: run Python's handlers and
+    deliver what they raise (KeyboardInterrupt) to the main goroutine."""
+    try:
+        PyErr_CheckSignals()
+    except BaseException as e:
+        if g1 is not None and g1.status == _Gwaiting:
+            g1.throwexc = e
+            goready(g1)
+        else:
+            raise
+
+
+cdef int gosched_m() except -1:
+    """Yields the processor: the current G goes to the tail of its home
+    readyq. Mirrors runtime/proc.go:Gosched (Go uses the global queue, which
+    cannot hold a started G here)."""
+    cdef M m = getm()
+    cdef G g
+    cdef G nxt
+    if m is None or m.curg is None:
+        return 0
+    g = m.curg
+    g.status = _Grunnable
+    Py_INCREF(g)
+    gq_push(&m.p.readyq, <void *>g)
+    nxt = findrunnable_nb(m, m.p)
+    if nxt is g:
+        g.status = _Grunning
+        return 0
+    if nxt is None:
+        # cannot happen (g itself is queued), but never lose the G
+        m.curg = None
+        gmp_gr_switch(m.g0, _noargs)
+    else:
+        execute(m, nxt)
+    if g.throwexc is not None:
+        exc = g.throwexc
+        g.throwexc = None
+        raise exc
+    return 0
+
+
+cdef void _flush_std():
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+
+
+cdef void fatalpanic(G g, object e):
+    """An exception escaped goroutine g: print Go's panic report and exit 2."""
+    _flush_std()
+    try:
+        if isinstance(e, Panic):
+            msg = str(e)
+        else:
+            msg = "%s: %s" % (type(e).__qualname__, e) if str(e) else type(e).__qualname__
+        out = ["panic: %s\n\n" % msg]
+        out.append("".join(traceback.format_exception(type(e), e, e.__traceback__)))
+        out.append("\ngoroutine %d [running]:\n" % g.goid)
+        tb = e.__traceback__
+        frames = []
+        while tb is not None:
+            frames.append((tb.tb_frame, tb.tb_lineno))
+            tb = tb.tb_next
+        for f, line in reversed(frames):
+            out.append(fmtframe(f.f_code, f.f_globals, line))
+        out.append(fmtcreated(g))
+        sys.stderr.write("".join(out))
+        sys.stderr.flush()
+    finally:
+        os._exit(2)

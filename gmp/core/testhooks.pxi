@@ -1,0 +1,118 @@
+# Guts exported for tests (Go's export_test.go): the run-queue ring on plain
+# integer tokens, so that owner and thieves can hammer it from several OS
+# threads with the GIL released.
+
+cdef class _RunqProbe:
+    """A bare runq_t carrying integer tokens (never Python objects)."""
+    cdef runq_t q
+
+    def put(self, size_t tok):
+        """runqput on the ring only; False when full."""
+        return runq_put_ring(&self.q, <void *>tok)
+
+    def get(self):
+        cdef void *x = runq_get_ring(&self.q)
+        return None if x == NULL else <size_t>x
+
+    def steal_from(self, _RunqProbe src):
+        """runqsteal: moves half of src into self, returns one token or None."""
+        cdef void *x = runq_steal(&self.q, &src.q)
+        return None if x == NULL else <size_t>x
+
+    def grab_count(self):
+        return runq_len(&self.q)
+
+    def __len__(self):
+        return runq_len(&self.q)
+
+
+cdef void _record(int32_t *seen, void *x) noexcept nogil:
+    gmp_xadd32(&seen[<size_t>x], 1)
+
+
+cdef void _owner_loop(runq_t *q, int32_t *seen, size_t n, int32_t *done) noexcept nogil:
+    cdef size_t tok = 1
+    cdef void *x
+    while tok <= n:
+        if runq_put_ring(q, <void *>tok):
+            tok += 1
+        else:
+            x = runq_get_ring(q)
+            if x != NULL:
+                _record(seen, x)
+        if tok % 7 == 0:
+            x = runq_get_ring(q)
+            if x != NULL:
+                _record(seen, x)
+    while True:
+        x = runq_get_ring(q)
+        if x == NULL:
+            break
+        _record(seen, x)
+    gmp_store32(done, 1)
+
+
+cdef void _thief_loop(runq_t *own, runq_t *victim, int32_t *seen, int32_t *done) noexcept nogil:
+    cdef void *x
+    while True:
+        x = runq_steal(own, victim)
+        if x != NULL:
+            _record(seen, x)
+            while True:
+                x = runq_get_ring(own)
+                if x == NULL:
+                    break
+                _record(seen, x)
+        elif gmp_load32(done) and runq_empty(victim):
+            break
+
+
+def _runq_stress(int nthieves, size_t n):
+    """Owner puts tokens 1..n (taking some back) while nthieves threads steal
+    half at a time; returns the per-token counts (each must be exactly 1)."""
+    cdef int32_t *seen = <int32_t *>calloc(n + 1, sizeof(int32_t))
+    cdef runq_t *rings = <runq_t *>calloc(nthieves + 1, sizeof(runq_t))
+    cdef int32_t done = 0
+    cdef size_t addr_seen = <size_t>seen, addr_rings = <size_t>rings, addr_done = <size_t>&done
+    errors = []
+
+    def thief(int i):
+        cdef runq_t *r = <runq_t *>addr_rings
+        with nogil:
+            _thief_loop(&r[i + 1], &r[0], <int32_t *>addr_seen, <int32_t *>addr_done)
+
+    def owner():
+        cdef runq_t *r = <runq_t *>addr_rings
+        with nogil:
+            _owner_loop(&r[0], <int32_t *>addr_seen, n, <int32_t *>addr_done)
+
+    ts = [threading.Thread(target=thief, args=(i,)) for i in range(nthieves)]
+    ts.append(threading.Thread(target=owner))
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    counts = [seen[i] for i in range(1, n + 1)]
+    free(seen)
+    free(rings)
+    return counts
+
+
+def _p_runq_len(int pid):
+    return runq_len(&(<P>allp[pid]).runq)
+
+
+def _p_readyq_len(int pid):
+    return gq_len(&(<P>allp[pid]).readyq)
+
+
+def _glob_len():
+    return gq_len(&sched.runq)
+
+
+def _p_has_runnext(int pid):
+    return (<P>allp[pid]).runnext is not None
+
+
+def _p_gfree_len(int pid):
+    return len((<P>allp[pid]).gfree)

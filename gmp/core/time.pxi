@@ -1,0 +1,279 @@
+# Timers: a 4-ary min-heap per P keyed by monotonic nanoseconds, as Go's
+# runtime/time.go. Deleted or re-armed timers leave stale heap entries behind
+# (their seq no longer matches) that are dropped when they reach the top.
+#
+# Invariants:
+#   t.seq changes whenever t is armed or disarmed; a heap entry is live iff
+#   entry.seq == t.seq and t.active.
+#   sched.ntimers counts active timers (deadlock detection looks at it).
+#   Each heap entry owns a strong reference to its _Timer.
+
+cdef enum:
+    TIMER_READY = 0      # goready(arg): sleep
+    TIMER_SEND = 1       # non-blocking send of the time on arg (a chan)
+    TIMER_GO = 2         # go(arg)
+
+
+cdef class _Timer:
+    """The runtime part of a sleep, Timer, Ticker or after_func."""
+    cdef int64_t when
+    cdef int64_t period
+    cdef uint64_t seq
+    cdef int32_t kind
+    cdef bint active
+    cdef object arg
+    cdef P p                # the P whose heap holds its live entry
+
+
+cdef inline void siftup(timerent_t *h, int32_t i) noexcept nogil:
+    cdef timerent_t e = h[i]
+    cdef int32_t parent
+    while i > 0:
+        parent = (i - 1) // 4
+        if e.when >= h[parent].when:
+            break
+        h[i] = h[parent]
+        i = parent
+    h[i] = e
+
+
+cdef inline void siftdown(timerent_t *h, int32_t n, int32_t i) noexcept nogil:
+    cdef timerent_t e = h[i]
+    cdef int32_t c, best, k
+    while True:
+        c = i * 4 + 1
+        if c >= n:
+            break
+        best = c
+        for k in range(c + 1, min(c + 4, n)):
+            if h[k].when < h[best].when:
+                best = k
+        if h[best].when >= e.when:
+            break
+        h[i] = h[best]
+        i = best
+    h[i] = e
+
+
+cdef int timerpush(P p, int64_t when, uint64_t seq, void *t) noexcept nogil:
+    """Adds an entry. p.timerlock must be held."""
+    cdef timerent_t *nh
+    cdef int32_t ncap
+    if p.ntimers == p.timerscap:
+        ncap = p.timerscap * 2 if p.timerscap else 16
+        nh = <timerent_t *>realloc(p.timers, ncap * sizeof(timerent_t))
+        if nh == NULL:
+            return -1
+        p.timers = nh
+        p.timerscap = ncap
+    p.timers[p.ntimers].when = when
+    p.timers[p.ntimers].seq = seq
+    p.timers[p.ntimers].t = t
+    p.ntimers += 1
+    siftup(p.timers, p.ntimers - 1)
+    return 0
+
+
+cdef void timerpop(P p) noexcept nogil:
+    """Removes the top entry (the caller took its reference). p.timerlock must be held."""
+    p.ntimers -= 1
+    if p.ntimers > 0:
+        p.timers[0] = p.timers[p.ntimers]
+        siftdown(p.timers, p.ntimers, 0)
+
+
+cdef int addtimer(_Timer t, int64_t when) except -1:
+    """Arms t to fire at when, on the current M's P (P0 from a plain thread).
+    Mirrors runtime/time.go:addtimer. Can be executed by any thread."""
+    cdef M m = getm()
+    cdef P p
+    cdef bint first
+    if not started:
+        start_runtime()
+        m = getm()
+    p = m.p if m is not None else <P>allp[0]
+    deltimer(t)
+    gmp_lock(&p.timerlock)
+    t.seq += 1
+    t.when = when
+    t.active = True
+    t.p = p
+    Py_INCREF(t)
+    timerpush(p, when, t.seq, <void *>t)
+    first = p.timers[0].t == <void *>t
+    gmp_unlock(&p.timerlock)
+    gmp_xadd64(&sched.ntimers, 1)
+    if first and (m is None or m.p is not p):
+        wakem(p.m)
+        if p.m is None:
+            wakep()
+    return 0
+
+
+cdef bint deltimer(_Timer t):
+    """Disarms t; returns whether it was armed. Mirrors runtime/time.go:deltimer."""
+    cdef P p = t.p
+    cdef bint was
+    if p is None:
+        return False
+    gmp_lock(&p.timerlock)
+    was = t.active
+    t.active = False
+    t.seq += 1
+    gmp_unlock(&p.timerlock)
+    if was:
+        gmp_xadd64(&sched.ntimers, -1)
+    return was
+
+
+cdef int runtimers(P p, int64_t now) except -1:
+    """Fires p's expired timers; returns how many fired. The heap is only
+    locked while entries are taken off; the timers fire with no lock held.
+    Mirrors runtime/time.go:runtimer. Can be executed by any P."""
+    cdef list fired = None
+    cdef list stale = None
+    cdef _Timer t
+    cdef timerent_t e
+    cdef int64_t nxt
+    if p.ntimers == 0:
+        return 0
+    if now == 0:
+        now = gmp_nanotime()
+    gmp_lock(&p.timerlock)
+    while p.ntimers > 0 and p.timers[0].when <= now:
+        e = p.timers[0]
+        timerpop(p)
+        t = <_Timer>e.t
+        if e.seq != t.seq or not t.active:
+            if stale is None:
+                stale = []
+            stale.append(t)
+        else:
+            if fired is None:
+                fired = []
+            fired.append(t)
+            if t.period > 0:
+                nxt = t.when + t.period
+                if nxt <= now:
+                    nxt = now + t.period - (now - t.when) % t.period
+                t.when = nxt
+                Py_INCREF(t)
+                timerpush(p, nxt, t.seq, <void *>t)
+            else:
+                t.active = False
+                gmp_xadd64(&sched.ntimers, -1)
+        Py_DECREF(t)                # the popped entry's reference
+    gmp_unlock(&p.timerlock)
+    if fired is None:
+        return 0
+    for t in fired:
+        firetimer(t)
+    return len(fired)
+
+
+cdef int firetimer(_Timer t) except -1:
+    cdef G g
+    if t.kind == TIMER_READY:
+        g = <G>t.arg
+        goready(g)
+    elif t.kind == TIMER_SEND:
+        _timer_send(t.arg, gmp_walltime() / 1e9)
+    else:
+        newproc(t.arg, _noargs, None)
+    return 0
+
+
+cdef int64_t nexttimer():
+    """The earliest live deadline over all Ps, or -1. Stale tops are dropped."""
+    cdef int64_t best = -1
+    cdef int32_t i
+    cdef P p
+    cdef _Timer t
+    cdef timerent_t e
+    for i in range(sched.nallp):
+        p = <P>allp[i]
+        if p.ntimers == 0:
+            continue
+        gmp_lock(&p.timerlock)
+        while p.ntimers > 0:
+            e = p.timers[0]
+            t = <_Timer>e.t
+            if e.seq == t.seq and t.active:
+                if best < 0 or e.when < best:
+                    best = e.when
+                break
+            timerpop(p)
+            gmp_unlock(&p.timerlock)
+            Py_DECREF(t)            # may run a destructor: never under the lock
+            gmp_lock(&p.timerlock)
+        gmp_unlock(&p.timerlock)
+    return best
+
+
+cdef object _timer_send = None      # set by gmp._chan: non-blocking send
+
+
+def _set_timer_send(f):
+    global _timer_send
+    _timer_send = f
+
+
+cdef inline int64_t dur2ns(object d) except? -1:
+    cdef double x = d
+    if x != x:
+        raise ValueError("gmp: duration is NaN")
+    if x > 9.2e9:
+        return <int64_t>9200000000000000000
+    if x <= 0:
+        return 0
+    return <int64_t>(x * 1e9)
+
+
+def sleep(d):
+    """Parks the current goroutine for at least d seconds (Go's time.Sleep).
+    A plain thread just sleeps. d <= 0 returns at once."""
+    cdef int64_t ns = dur2ns(d)
+    cdef G g
+    cdef _Timer t
+    if ns <= 0:
+        return
+    g = getg()
+    if g.foreign:
+        _time.sleep(ns / 1e9)
+        return
+    t = _Timer.__new__(_Timer)
+    t.kind = TIMER_READY
+    t.arg = g
+    addtimer(t, gmp_nanotime() + ns)
+    try:
+        gopark(wr_sleep)
+    finally:
+        deltimer(t)
+
+
+cdef class RuntimeTimer:
+    """Python-visible handle on a runtime timer, used by gmp.time."""
+    cdef _Timer t
+
+    def __cinit__(self, int kind, object arg, double period):
+        self.t = _Timer.__new__(_Timer)
+        self.t.kind = kind
+        self.t.arg = arg
+        self.t.period = dur2ns(period) if period > 0 else 0
+
+    def start(self, d):
+        """Arms the timer d seconds from now; returns whether it was armed."""
+        was = self.t.active
+        addtimer(self.t, gmp_nanotime() + dur2ns(d))
+        return was
+
+    def set_period(self, d):
+        self.t.period = dur2ns(d)
+
+    def stop(self):
+        """Disarms the timer; returns whether it was armed."""
+        return deltimer(self.t)
+
+    @property
+    def active(self):
+        return self.t.active

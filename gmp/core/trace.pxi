@@ -1,0 +1,123 @@
+# Goroutine dumps in Go's format (runtime/traceback.go), with Python frames.
+#
+#   goroutine 18 [chan receive, 2 minutes]:
+#   mymod.worker(...)
+#   	/path/to/mymod.py:12
+#   created by mymod.main in goroutine 1
+#   	/path/to/mymod.py:26
+
+WAIT_REASONS = [
+    "", "chan receive", "chan send", "select", "select (no cases)",
+    "chan receive (nil chan)", "chan send (nil chan)", "sleep", "IO wait",
+    "semacquire", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
+    "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall", "preempted", "gosched",
+]
+
+
+cdef str funcname(object code, object globs):
+    mod = globs.get("__name__", "?") if globs is not None else "?"
+    qn = getattr(code, "co_qualname", code.co_name)
+    return "%s.%s" % (mod, qn)
+
+
+cdef str fmtframe(object code, object globs, int line):
+    return "%s(...)\n\t%s:%d\n" % (funcname(code, globs), code.co_filename, line)
+
+
+cdef str fmtcreated(G g):
+    if g.createdcode is None:
+        return ""
+    code = g.createdcode
+    return "created by %s in goroutine %d\n\t%s:%d\n" % (
+        _code_funcname(code), g.parentgoid, code.co_filename, g.createdline)
+
+
+cdef str _code_funcname(object code):
+    # the module of a code object is not recorded on it: derive it from the file
+    mod = _modname_for_file(code.co_filename)
+    qn = getattr(code, "co_qualname", code.co_name)
+    return "%s.%s" % (mod, qn)
+
+
+cdef dict _modcache = {}
+
+cdef str _modname_for_file(str filename):
+    cdef str r = _modcache.get(filename)
+    if r is not None:
+        return r
+    r = "main"
+    for name, mod in list(sys.modules.items()):
+        if getattr(mod, "__file__", None) == filename:
+            r = name
+            break
+    _modcache[filename] = r
+    return r
+
+
+cdef str gstatus(G g):
+    cdef str s
+    if g.status == _Gwaiting:
+        s = WAIT_REASONS[g.waitreason] if 0 < g.waitreason < len(WAIT_REASONS) else "waiting"
+        mins = (gmp_nanotime_coarse() - g.waitsince) // 60000000000
+        if g.waitsince and mins >= 1:
+            s += ", %d minutes" % mins
+        return s
+    if g.status == _Grunnable:
+        return "runnable"
+    if g.status == _Grunning:
+        return "running"
+    if g.status == _Gsyscall:
+        return "syscall"
+    return "dead"
+
+
+cdef str dumpg(G g, object curframe):
+    out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g))]
+    f = None
+    if curframe is not None:
+        f = curframe
+    elif g.gr is not None:
+        f = getattr(g.gr, "gr_frame", None)
+    if f is None and g.fn is not None:
+        code = getattr(g.fn, "__code__", None)
+        if code is not None:
+            out.append(fmtframe(code, getattr(g.fn, "__globals__", None), code.co_firstlineno))
+        else:
+            out.append("%s(...)\n" % (getattr(g.fn, "__qualname__", repr(g.fn)),))
+    while f is not None:
+        out.append(fmtframe(f.f_code, f.f_globals, f.f_lineno))
+        f = f.f_back
+    out.append(fmtcreated(g))
+    return "".join(out)
+
+
+cdef str dumpall(G cur, object curframe=None):
+    """Every goroutine, the current one first, blank line between them."""
+    parts = []
+    if cur is not None:
+        parts.append(dumpg(cur, curframe))
+    for g in list(allgs.values()):
+        if g is cur:
+            continue
+        parts.append(dumpg(<G>g, None))
+    return "\n".join(parts)
+
+
+def stack(bint all=False):
+    """Go's runtime.Stack: the current goroutine's stack, or every one's."""
+    cdef M m = getm()
+    cdef G cur = m.curg if m is not None else None
+    cdef PyFrameObject *fp = PyEval_GetFrame()
+    f = <object><PyObject *>fp if fp != NULL else None
+    if not all:
+        if cur is None:
+            return "goroutine 0 [running]:\n" + "".join(
+                fmtframe(x.f_code, x.f_globals, x.f_lineno) for x in _walk(f))
+        return dumpg(cur, f)
+    return dumpall(cur, f)
+
+
+def _walk(f):
+    while f is not None:
+        yield f
+        f = f.f_back

@@ -1,0 +1,167 @@
+/* gmp_rt.h: the small amount of C that Cython cannot express directly.
+ *
+ * - atomics (GCC __atomic builtins) with explicit memory orders;
+ * - a test-and-test-and-set spinlock for short critical sections;
+ * - thread-local slots for the current M and the foreign-thread waiter;
+ * - a per-thread fast random generator (wyrand);
+ * - monotonic nanotime and an OS semaphore with a deadline;
+ * - access to greenlet's C API through its capsule.
+ *
+ * Nothing here touches Python objects except the greenlet entry points.
+ */
+#ifndef GMP_RT_H
+#define GMP_RT_H
+
+#include <Python.h>
+#include <stdint.h>
+#include <time.h>
+#include <errno.h>
+#include <semaphore.h>
+#include <sched.h>
+
+/* ---- atomics ---------------------------------------------------------- */
+#define gmp_load_acq32(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define gmp_load_relaxed32(p)  __atomic_load_n((p), __ATOMIC_RELAXED)
+#define gmp_store_rel32(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define gmp_load_acq64(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define gmp_store_rel64(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define gmp_load_ptr(p)        __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define gmp_store_ptr(p, v)    __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+static inline int gmp_cas_rel32(uint32_t *p, uint32_t old, uint32_t nw) {
+    return __atomic_compare_exchange_n(p, &old, nw, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
+static inline int gmp_cas32(int32_t *p, int32_t old, int32_t nw) {
+    return __atomic_compare_exchange_n(p, &old, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+static inline int32_t gmp_xadd32(int32_t *p, int32_t d) {
+    return __atomic_add_fetch(p, d, __ATOMIC_SEQ_CST);
+}
+static inline int64_t gmp_xadd64(int64_t *p, int64_t d) {
+    return __atomic_add_fetch(p, d, __ATOMIC_SEQ_CST);
+}
+static inline int32_t gmp_load32(int32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+static inline void gmp_store32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+static inline int32_t gmp_xchg32(int32_t *p, int32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline void gmp_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* ---- spinlock ---------------------------------------------------------
+ * Held only for a handful of instructions (queue links, ring indices).
+ * Never held across anything that can release the GIL or run Python code. */
+typedef struct { int32_t v; } gmp_lock_t;
+static inline void gmp_lock_init(gmp_lock_t *l) { l->v = 0; }
+static inline void gmp_lock(gmp_lock_t *l) {
+    for (;;) {
+        if (!__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE)) return;
+        int spins = 0;
+        while (__atomic_load_n(&l->v, __ATOMIC_RELAXED)) {
+            gmp_cpu_relax();
+            if (++spins > 1000) { sched_yield(); spins = 0; }
+        }
+    }
+}
+static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
+static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
+
+/* ---- thread-local slots ----------------------------------------------- */
+static __thread PyObject *gmp_tls_m = NULL;        /* borrowed: the M object of this thread */
+static __thread PyObject *gmp_tls_fg = NULL;       /* owned: waiter G of a foreign thread */
+static __thread uint64_t gmp_tls_rand = 0;
+
+static inline PyObject *gmp_get_tls_m(void) { return gmp_tls_m; }
+static inline void gmp_set_tls_m(PyObject *m) { gmp_tls_m = m; }
+static inline PyObject *gmp_get_tls_fg(void) { return gmp_tls_fg; }
+static inline void gmp_set_tls_fg(PyObject *g) { gmp_tls_fg = g; }
+
+/* ---- time ------------------------------------------------------------- */
+static inline int64_t gmp_nanotime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static inline int64_t gmp_nanotime_coarse(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static inline int64_t gmp_walltime(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- fast random (wyrand), per thread --------------------------------- */
+static inline uint32_t gmp_fastrand(void) {
+    if (gmp_tls_rand == 0) {
+        gmp_tls_rand = (uint64_t)gmp_nanotime() ^ ((uint64_t)(uintptr_t)&gmp_tls_rand << 16) ^ 0x9E3779B97F4A7C15ULL;
+    }
+    gmp_tls_rand += 0xa0761d6478bd642fULL;
+    __uint128_t t = (__uint128_t)gmp_tls_rand * (gmp_tls_rand ^ 0xe7037ed1a0b428dbULL);
+    return (uint32_t)((uint64_t)(t >> 64) ^ (uint64_t)t);
+}
+/* uniform in [0, n) without modulo bias worth measuring (Lemire's reduction) */
+static inline uint32_t gmp_fastrandn(uint32_t n) {
+    return (uint32_t)(((uint64_t)gmp_fastrand() * (uint64_t)n) >> 32);
+}
+
+/* ---- OS semaphore with a monotonic deadline --------------------------- */
+typedef struct { sem_t s; } gmp_sema_t;
+static inline void gmp_sema_init(gmp_sema_t *s) { sem_init(&s->s, 0, 0); }
+static inline void gmp_sema_destroy(gmp_sema_t *s) { sem_destroy(&s->s); }
+static inline void gmp_sema_post(gmp_sema_t *s) { sem_post(&s->s); }
+/* Waits until posted or until the monotonic deadline (ns, <0: forever).
+ * Returns 0 when posted, 1 on timeout, 2 when interrupted by a signal. */
+static inline int gmp_sema_wait(gmp_sema_t *s, int64_t deadline) {
+    int r;
+    if (deadline < 0) {
+        r = sem_wait(&s->s);
+    } else {
+        struct timespec ts;
+        ts.tv_sec = deadline / 1000000000LL;
+        ts.tv_nsec = deadline % 1000000000LL;
+        r = sem_clockwait(&s->s, CLOCK_MONOTONIC, &ts);
+    }
+    if (r == 0) return 0;
+    if (errno == ETIMEDOUT) return 1;
+    return 2;
+}
+static inline int gmp_sema_trywait(gmp_sema_t *s) { return sem_trywait(&s->s) == 0; }
+
+/* ---- greenlet C API ----------------------------------------------------
+ * greenlet publishes a table of function pointers in the capsule
+ * "greenlet._C_API". We use five slots; the indices are part of greenlet's
+ * stable C API (greenlet.h). */
+typedef PyObject *(*gmp_gr_new_t)(PyObject *run, PyObject *parent);
+typedef PyObject *(*gmp_gr_getcurrent_t)(void);
+typedef PyObject *(*gmp_gr_switch_t)(PyObject *g, PyObject *args, PyObject *kwargs);
+typedef PyObject *(*gmp_gr_throw_t)(PyObject *g, PyObject *typ, PyObject *val, PyObject *tb);
+typedef int (*gmp_gr_setparent_t)(PyObject *g, PyObject *parent);
+typedef int (*gmp_gr_flag_t)(PyObject *g);
+
+static void **gmp_gr_api = NULL;
+static inline int gmp_greenlet_import(void) {
+    gmp_gr_api = (void **)PyCapsule_Import("greenlet._C_API", 0);
+    return gmp_gr_api ? 0 : -1;
+}
+static inline PyObject *gmp_gr_new(PyObject *run, PyObject *parent) {
+    return ((gmp_gr_new_t)gmp_gr_api[3])(run, parent);
+}
+static inline PyObject *gmp_gr_getcurrent(void) {
+    return ((gmp_gr_getcurrent_t)gmp_gr_api[4])();
+}
+static inline PyObject *gmp_gr_switch(PyObject *g, PyObject *args) {
+    return ((gmp_gr_switch_t)gmp_gr_api[6])(g, args, NULL);
+}
+static inline int gmp_gr_setparent(PyObject *g, PyObject *parent) {
+    return ((gmp_gr_setparent_t)gmp_gr_api[7])(g, parent);
+}
+static inline int gmp_gr_started(PyObject *g) { return ((gmp_gr_flag_t)gmp_gr_api[9])(g); }
+static inline int gmp_gr_active(PyObject *g) { return ((gmp_gr_flag_t)gmp_gr_api[10])(g); }
+
+#endif

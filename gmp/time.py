@@ -1,0 +1,93 @@
+"""gmp.time: Go's time package for goroutines. Durations are float seconds.
+
+Timers live in per-P heaps inside the runtime; channel timers deliver the
+wall-clock time (``time.time()``) when they fire. Stop and Reset follow Go
+1.23: once they return, no stale value from the earlier arming is received.
+"""
+from gmp._core import sleep as sleep, RuntimeTimer as _RuntimeTimer, Panic as _Panic
+from gmp._chan import chan as _chan, nilchan as _nilchan
+
+__all__ = ["sleep", "after", "tick", "Timer", "Ticker", "after_func"]
+
+_SEND = 1
+_GO = 2
+
+
+def _drain(c):
+    if c is not None:
+        try:
+            c.recv_nowait()
+        except Exception:
+            pass
+
+
+class Timer:
+    """A single event: after d seconds the time is sent on ``.c`` (or, from
+    after_func, ``fn`` runs in its own goroutine)."""
+
+    __slots__ = ("c", "_rt")
+
+    def __init__(self, d, _fn=None):
+        if _fn is None:
+            self.c = _chan(1)
+            self._rt = _RuntimeTimer(_SEND, self.c, 0.0)
+        else:
+            self.c = None
+            self._rt = _RuntimeTimer(_GO, _fn, 0.0)
+        self._rt.start(d)
+
+    def stop(self):
+        """Prevents the timer from firing; returns False if it had already
+        fired or been stopped."""
+        was = self._rt.stop()
+        _drain(self.c)
+        return was
+
+    def reset(self, d):
+        """Re-arms the timer for d seconds from now; returns whether it was active."""
+        was = self._rt.stop()
+        _drain(self.c)
+        self._rt.start(d)
+        return was
+
+
+class Ticker:
+    """Sends the time on ``.c`` every d seconds; drops ticks a slow reader misses."""
+
+    __slots__ = ("c", "_rt")
+
+    def __init__(self, d):
+        if not d > 0:
+            raise _Panic("non-positive interval for NewTicker")
+        self.c = _chan(1)
+        self._rt = _RuntimeTimer(_SEND, self.c, d)
+        self._rt.start(d)
+
+    def stop(self):
+        self._rt.stop()
+
+    def reset(self, d):
+        if not d > 0:
+            raise _Panic("non-positive interval for Ticker.Reset")
+        self._rt.stop()
+        self._rt.set_period(d)
+        self._rt.start(d)
+
+
+def after(d):
+    """A channel that receives the time after d seconds (Go's time.After)."""
+    return Timer(d).c
+
+
+def tick(d):
+    """A channel that receives the time every d seconds; nilchan if d <= 0."""
+    if not d > 0:
+        return _nilchan
+    return Ticker(d).c
+
+
+def after_func(d, fn):
+    """Runs fn in its own goroutine after d seconds; returns its Timer."""
+    if not callable(fn):
+        raise TypeError("after_func: %r is not callable" % (fn,))
+    return Timer(d, _fn=fn)
