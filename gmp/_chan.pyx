@@ -764,9 +764,6 @@ cdef class Mutex:
         if sg is not None:
             wakeone(sg)         # ownership passes straight to the waiter
 
-    def locked(self):
-        return self.locked
-
     def __enter__(self):
         self.lock()
         return self

@@ -79,6 +79,7 @@ cdef class G:
     cdef dict kwargs
     cdef int64_t parentgoid
     cdef object createdcode         # code object of the go() call site
+    cdef object createdglobals      # its globals (for the module name)
     cdef int32_t createdline
     cdef public object param        # set by the waker: the sudog that completed, etc.
     cdef object throwexc            # exception to raise when it resumes from gopark
@@ -98,6 +99,8 @@ cdef class P:
     cdef uint32_t schedtick         # owner-P only
     cdef uint32_t syscalltick
     cdef bint readyfirst            # owner-P only: which local queue goes first
+    cdef uint32_t nrunnext          # owner-P only: consecutive runnext picks
+    cdef int64_t slicestart         # owner-P only: when the inherited time slice began
     cdef list gfree                 # owner-P only: idle greenlets for new Gs
     cdef M m                        # the M bound to this P for life (None until started)
     cdef int32_t idle               # protected by sched.lock

@@ -27,11 +27,13 @@ cdef extern from "Python.h":
         pass
     PyFrameObject *PyEval_GetFrame()
     PyCodeObject *PyFrame_GetCode(PyFrameObject *f)
+    PyObject *PyFrame_GetGlobals(PyFrameObject *f)
     int PyFrame_GetLineNumber(PyFrameObject *f)
 
 gmp_greenlet_import()
 
 cdef enum:
+    FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a time slice
     GFREE_MAX = 256     # idle greenlets kept per P (Go keeps 64 Gs per P, more globally)
 
 # Measured on GIL builds (docs/DESIGN.md, "Default GOMAXPROCS"): Python code
@@ -62,6 +64,7 @@ def gomaxprocs(int n=0):
     if n >= 1:
         if started:
             procresize(n)
+            startidlems()
         else:
             sched.nprocs = min(n, MAXPROCS)
     return prev

@@ -175,9 +175,9 @@ cdef int start_runtime() except -1:
         m.curg = g
         m.g0 = gmp_gr_new(_g0entry, None)
         (<P>allp[0]).status = _Prunning
-    else:
-        # nobody runs P0 yet: it is idle and wakep may start an M for it
-        pass
+        (<P>allp[0]).idle = 0
+        gmp_xadd32(&sched.npidle, -1)
+    startidlems()
     return 0
 
 
@@ -207,7 +207,7 @@ cdef int procresize(int32_t n) except -1:
     while sched.nallp < n:
         p = P.__new__(P)
         p.id = sched.nallp
-        p.status = _Pidle
+        p.status = _Prunning    # idleness is p.idle; status says in or beyond GOMAXPROCS
         p.idle = 1
         allp.append(p)
         sched.allrunq[p.id] = &p.runq
@@ -219,7 +219,7 @@ cdef int procresize(int32_t n) except -1:
         p = <P>allp[i]
         if i < n:
             if p.status == _Pgcstop:
-                p.status = _Prunning if p.m is not None else _Pidle
+                p.status = _Prunning
         else:
             p.status = _Pgcstop
     gmp_store32(&sched.nprocs, n)
@@ -228,6 +228,17 @@ cdef int procresize(int32_t n) except -1:
     for i in range(n, sched.nallp):
         wakem((<P>allp[i]).m)
     return 0
+
+
+cdef void startidlems():
+    """Starts an M for every P that has none. They park at once (GIL
+    released), so that wakep later only posts a semaphore and the woken M
+    can steal before it even has the GIL."""
+    cdef P p
+    for p in allp:
+        if p.m is None:
+            newm(p, False)
+            startm(p.m)
 
 
 # ---- goroutine creation -------------------------------------------------
@@ -252,6 +263,8 @@ cdef G newproc(object fn, tuple args, dict kwargs):
     if f != NULL:
         g.createdcode = <object><PyObject *>PyFrame_GetCode(f)
         Py_DECREF(g.createdcode)
+        g.createdglobals = <object><PyObject *>PyFrame_GetGlobals(f)
+        Py_DECREF(g.createdglobals)
         g.createdline = PyFrame_GetLineNumber(f)
     if m is not None and m.curg is not None:
         g.parentgoid = m.curg.goid
@@ -268,23 +281,32 @@ cdef G newproc(object fn, tuple args, dict kwargs):
 
 # ---- switching ------------------------------------------------------------
 
-cdef int execute(M m, G g) except -1:
+cdef int execute(M m, G g, bint ong0) except -1:
     """Switches this thread to g: resumes its greenlet, or starts it on an
-    idle greenlet of the P (or a new one). Mirrors runtime/proc.go:execute.
-    Executed only by m's thread."""
+    idle greenlet of the P. A new greenlet is only ever created on g0: a
+    greenlet starts at the recursion depth of the code that first switches
+    into it, so starting one goroutine from another would stack their depths.
+    Mirrors runtime/proc.go:execute. Executed only by m's thread."""
     cdef P p
     cdef object gr
-    m.curg = g
-    g.status = _Grunning
     if g.gr is not None:
+        m.curg = g
+        g.status = _Grunning
         gmp_gr_switch(g.gr, _noargs)
         return 0
     p = m.p
-    g.homep = p
     if p.gfree:
         gr = p.gfree.pop()
+    elif not ong0:
+        m.curg = None
+        m.handoff = g
+        gmp_gr_switch(m.g0, _noargs)
+        return 0
     else:
         gr = gmp_gr_new(_gentry, m.g0)
+    m.curg = g
+    g.status = _Grunning
+    g.homep = p
     g.gr = gr
     m.nextg = g
     gmp_gr_switch(gr, _noargs)
@@ -311,8 +333,7 @@ cdef int gopark(int32_t reason) except -1:
             r = gmp_sema_wait(g.sema, -1)
             while r == 2:
                 r = gmp_sema_wait(g.sema, -1)
-        gmp_xadd32(&sched.nforeignwait, -1)
-        g.status = _Grunning
+        g.status = _Grunning    # the waker took us off nforeignwait
     else:
         g = m.curg
         g.status = _Gwaiting
@@ -325,7 +346,7 @@ cdef int gopark(int32_t reason) except -1:
             m.curg = None
             gmp_gr_switch(m.g0, _noargs)
         else:
-            execute(m, nxt)
+            execute(m, nxt, False)
         # resumed: execute() set m.curg = g and g.status = _Grunning
     if g.throwexc is not None:
         exc = g.throwexc
@@ -343,6 +364,9 @@ cdef void goready(G g):
     cdef P p
     g.status = _Grunnable
     if g.foreign:
+        # count it as awake now: it may not get the GIL back for a while,
+        # and checkdead must not take it for a parked thread
+        gmp_xadd32(&sched.nforeignwait, -1)
         gmp_sema_post(g.sema)
         return
     m = getm()
@@ -435,7 +459,7 @@ cdef G gfinish(G g):
     if nxt is None:
         gmp_gr_switch(m.g0, _noargs)
     else:
-        execute(m, nxt)
+        execute(m, nxt, False)
     nxt = m.nextg
     m.nextg = None
     return nxt
@@ -460,8 +484,16 @@ cdef G findrunnable_nb(M m, P p):
     for _ in range(2):
         g = p.runnext
         if g is not None:
+            # A G taken from runnext inherits the current time slice (Go's
+            # inheritTime), so two Gs readying each other could hold the P
+            # forever; once the slice passes 10 ms the chain goes to the back.
             p.runnext = None
-            return g
+            p.nrunnext += 1
+            if (p.nrunnext & 63) != 0 or not sliceexpired(p):
+                return g
+            runqput(p, g, False)
+        p.nrunnext = 0
+        p.slicestart = 0
         if p.readyfirst:
             x = gq_pop(&p.readyq)
             if x == NULL:
@@ -481,31 +513,22 @@ cdef G findrunnable_nb(M m, P p):
         # expired timers may ready Gs here: then look again
         if p.ntimers == 0 or runtimers(p, 0) == 0:
             break
-    if sched.nprocs > 1:
-        x = stealwork(p)
+    if sched.nprocs > 1 and trysteal(p):
+        x = runq_get_ring(&p.runq)
         if x != NULL:
             return take(x)
     return None
 
 
-cdef void *stealwork(P p) noexcept:
-    """Steals half of another P's ring, trying up to 4 rounds over the Ps in a
-    random coprime order. Mirrors runtime/proc.go:stealWork (runq only)."""
-    cdef uint32_t n = <uint32_t>sched.nallp
-    cdef uint32_t i, k, pos, inc, a, b
-    cdef void *x
-    if n < 2:
-        return NULL
-    for k in range(4):
-        pos = gmp_fastrandn(n)
-        inc = coprime(n)
-        for i in range(n):
-            if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]):
-                x = runq_steal(&p.runq, sched.allrunq[pos])
-                if x != NULL:
-                    return x
-            pos = (pos + inc) % n
-    return NULL
+cdef inline bint sliceexpired(P p) noexcept nogil:
+    cdef int64_t now = gmp_nanotime_coarse()
+    if p.slicestart == 0:
+        p.slicestart = now
+        return False
+    if now - p.slicestart >= FORCEPREEMPT_NS:
+        p.slicestart = 0
+        return True
+    return False
 
 
 cdef uint32_t coprime(uint32_t n) noexcept nogil:
@@ -539,12 +562,38 @@ cdef bint haswork(P p) noexcept nogil:
     return False
 
 
+cdef bint trysteal(P p) noexcept nogil:
+    """Steals half of some other P's ring into p's (empty) ring, visiting the
+    Ps in a random coprime order. Needs no GIL: a woken or spinning M steals
+    while another thread still runs Python code. Executed only by p's M."""
+    cdef uint32_t n = <uint32_t>sched.nallp
+    cdef uint32_t i, pos, inc
+    cdef void *x
+    if n < 2 or p.status != _Prunning:
+        return False
+    pos = gmp_fastrandn(n)
+    inc = coprime(n)
+    for i in range(n):
+        if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]):
+            x = runq_steal(&p.runq, sched.allrunq[pos])
+            if x != NULL:
+                if not runq_put_ring(&p.runq, x):
+                    # cannot happen: the ring was empty and a steal brings at
+                    # most half a ring; hand it to the global queue anyway
+                    gq_push(&sched.runq, x)
+                return True
+        pos = (pos + inc) % n
+    return False
+
+
 cdef bint spin(P p) noexcept nogil:
-    """Polls for work for a short while before the M parks (Go's spinning M).
-    Called without the GIL."""
+    """Polls for work for a short while before the M parks (Go's spinning M),
+    stealing whatever it finds. Called without the GIL."""
     cdef int32_t i
     for i in range(spin_iters):
-        if haswork(p):
+        if gq_len(&p.readyq) > 0 or gq_len(&sched.runq) > 0:
+            return True
+        if trysteal(p):
             return True
         gmp_cpu_relax()
         gmp_cpu_relax()
@@ -599,9 +648,10 @@ cdef G findrunnable(M m):
             deadline = gmp_nanotime() + 50000000    # a plain thread may still wake someone
         with nogil:
             r = gmp_sema_wait(&m.park, deadline)
-        if r != 0 and not gmp_cas32(&m.parked, 1, 0):
-            with nogil:
+            if r != 0 and not gmp_cas32(&m.parked, 1, 0):
                 gmp_sema_wait(&m.park, -1)          # a waker cleared it: take its post
+            if m.spinning:
+                trysteal(p)                         # before waiting for the GIL
         pidleget_self(p)
         if r == 2 and m is m0:
             checksignals()
@@ -665,7 +715,6 @@ cdef void wakep():
         gmp_xadd32(&sched.nmspinning, -1)
         return
     if p.m is None:
-        p.status = _Prunning
         newm(p, True)
         startm(p.m)
     else:
@@ -685,8 +734,61 @@ cdef M newm(P p, bint spinning):
     return m
 
 
+cdef extern from "<pthread.h>" nogil:
+    ctypedef unsigned long pthread_t
+    ctypedef struct pthread_attr_t:
+        pass
+    int pthread_attr_init(pthread_attr_t *a)
+    int pthread_attr_setdetachstate(pthread_attr_t *a, int s)
+    int pthread_attr_destroy(pthread_attr_t *a)
+    int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
+    enum: PTHREAD_CREATE_DETACHED
+
+
 cdef void startm(M m):
-    _thread.start_new_thread(_mstart, (m,))
+    """Starts m's OS thread. It is a plain pthread that first waits for work
+    without the GIL (stealing as soon as it is woken), so a new M costs the
+    running Python code nothing until it has something to run."""
+    cdef pthread_t t
+    cdef pthread_attr_t a
+    cdef int r
+    pthread_attr_init(&a)
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)
+    r = pthread_create(&t, &a, mthreadstart, <void *>m)
+    pthread_attr_destroy(&a)
+    if r != 0:
+        raise OSError(r, "gmp: cannot start an M thread")
+
+
+cdef void *mthreadstart(void *arg) noexcept nogil:
+    mwaitfirst(<M>arg)
+    with gil:
+        try:
+            _mstart(<M>arg)
+        except BaseException:
+            pass
+    return NULL
+
+
+cdef void mwaitfirst(M m) noexcept nogil:
+    """The first wait of a new M, before it has a Python thread state: park
+    until woken or until there is something to steal."""
+    cdef int r
+    while True:
+        if gq_len(&m.p.readyq) > 0 or (m.p.status == _Prunning and gq_len(&sched.runq) > 0):
+            return
+        if trysteal(m.p):
+            return
+        gmp_store32(&m.parked, 1)
+        if gq_len(&m.p.readyq) > 0:
+            if not gmp_cas32(&m.parked, 1, 0):
+                gmp_sema_wait(&m.park, -1)
+            return
+        r = gmp_sema_wait(&m.park, -1)
+        if r != 0 and not gmp_cas32(&m.parked, 1, 0):
+            gmp_sema_wait(&m.park, -1)
+        if r == 0:
+            return
 
 
 def _mstart(M m):
@@ -702,13 +804,15 @@ def _g0entry():
     """The scheduler loop (Go's schedule), run on each M's g0."""
     cdef M m = getm()
     cdef G g
-    m.p.status = _Prunning if m.p.status != _Pgcstop else _Pgcstop
+    if m.p.status != _Pgcstop:
+        m.p.status = _Prunning
+    pidleget_self(m.p)
     while True:
         g = m.handoff
         m.handoff = None
         if g is None:
             g = findrunnable(m)
-        execute(m, g)
+        execute(m, g, True)
 
 
 cdef int32_t foreign_threads():
@@ -786,7 +890,7 @@ cdef int gosched_m() except -1:
         m.curg = None
         gmp_gr_switch(m.g0, _noargs)
     else:
-        execute(m, nxt)
+        execute(m, nxt, False)
     if g.throwexc is not None:
         exc = g.throwexc
         g.throwexc = None
@@ -819,7 +923,8 @@ cdef void fatalpanic(G g, object e):
             frames.append((tb.tb_frame, tb.tb_lineno))
             tb = tb.tb_next
         for f, line in reversed(frames):
-            out.append(fmtframe(f.f_code, f.f_globals, line))
+            if not _internal(f.f_code):
+                out.append(fmtframe(f.f_code, f.f_globals, line))
         out.append(fmtcreated(g))
         sys.stderr.write("".join(out))
         sys.stderr.flush()

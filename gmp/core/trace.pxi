@@ -29,29 +29,13 @@ cdef str fmtcreated(G g):
         return ""
     code = g.createdcode
     return "created by %s in goroutine %d\n\t%s:%d\n" % (
-        _code_funcname(code), g.parentgoid, code.co_filename, g.createdline)
+        funcname(code, g.createdglobals), g.parentgoid, code.co_filename, g.createdline)
 
 
-cdef str _code_funcname(object code):
-    # the module of a code object is not recorded on it: derive it from the file
-    mod = _modname_for_file(code.co_filename)
-    qn = getattr(code, "co_qualname", code.co_name)
-    return "%s.%s" % (mod, qn)
-
-
-cdef dict _modcache = {}
-
-cdef str _modname_for_file(str filename):
-    cdef str r = _modcache.get(filename)
-    if r is not None:
-        return r
-    r = "main"
-    for name, mod in list(sys.modules.items()):
-        if getattr(mod, "__file__", None) == filename:
-            r = name
-            break
-    _modcache[filename] = r
-    return r
+cdef bint _internal(object code):
+    """Frames of gmp's compiled core (Cython reports them with .pxi/.pyx files)."""
+    fn = code.co_filename
+    return fn.endswith(".pxi") or fn.endswith(".pyx")
 
 
 cdef str gstatus(G g):
@@ -85,7 +69,8 @@ cdef str dumpg(G g, object curframe):
         else:
             out.append("%s(...)\n" % (getattr(g.fn, "__qualname__", repr(g.fn)),))
     while f is not None:
-        out.append(fmtframe(f.f_code, f.f_globals, f.f_lineno))
+        if not _internal(f.f_code):
+            out.append(fmtframe(f.f_code, f.f_globals, f.f_lineno))
         f = f.f_back
     out.append(fmtcreated(g))
     return "".join(out)

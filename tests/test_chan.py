@@ -1,0 +1,299 @@
+"""Channel semantics, ported from Go's runtime/chan_test.go and the spec."""
+import threading
+
+import pytest
+
+import gmp
+from gmp import Panic
+from conftest import wait_recvq, wait_sendq, wait_until
+
+
+def test_unbuffered_rendezvous():
+    ch = gmp.chan()
+    got = []
+
+    def recv():
+        got.append(ch.recv())
+
+    gmp.go(recv)
+    ch.send(42)         # returns only once the receiver has the value
+    wait_until(lambda: got)
+    assert got == [42]
+
+
+def test_send_blocks_until_receiver():
+    ch = gmp.chan()
+    done = gmp.chan(1)
+
+    def sender():
+        ch.send("x")
+        done.send(True)
+
+    gmp.go(sender)
+    wait_sendq(ch)
+    assert len(done) == 0          # still parked: no receiver yet
+    assert ch.recv() == "x"
+    assert done.recv() is True
+
+
+@pytest.mark.parametrize("cap", [0, 1, 5, 100])
+def test_fifo(cap):
+    ch = gmp.chan(cap)
+    n = 1000
+
+    def producer():
+        for i in range(n):
+            ch.send(i)
+        ch.close()
+
+    gmp.go(producer)
+    assert list(ch) == list(range(n))
+
+
+def test_buffered_len_cap():
+    ch = gmp.chan(3)
+    assert ch.cap == 3 and len(ch) == 0
+    ch.send(1)
+    ch.send(2)
+    assert len(ch) == 2
+    assert ch.recv() == 1
+    assert len(ch) == 1
+    assert gmp.chan().cap == 0
+
+
+def test_makechan_errors():
+    with pytest.raises(Panic, match="^makechan: size out of range$"):
+        gmp.chan(-1)
+    with pytest.raises(TypeError):
+        gmp.chan(1.5)
+    with pytest.raises(TypeError):
+        gmp.chan("3")
+
+
+def test_close_drains_then_zero():
+    ch = gmp.chan(2)
+    ch.send("a")
+    ch.send("b")
+    ch.close()
+    assert ch.recv_ok() == ("a", True)
+    assert ch.recv() == "b"
+    assert ch.recv() is None
+    assert ch.recv_ok() == (None, False)
+    assert ch.recv_ok() == (None, False)
+
+
+def test_close_wakes_all_receivers():
+    ch = gmp.chan()
+    res = gmp.chan(10)
+
+    def r():
+        res.send(ch.recv_ok())
+
+    for _ in range(10):
+        gmp.go(r)
+    wait_recvq(ch, 10)
+    ch.close()
+    assert [res.recv() for _ in range(10)] == [(None, False)] * 10
+
+
+def test_close_panics_blocked_senders():
+    ch = gmp.chan()
+    res = gmp.chan(5)
+
+    def s(i):
+        try:
+            ch.send(i)
+            res.send("sent")
+        except Panic as e:
+            res.send(str(e))
+
+    for i in range(5):
+        gmp.go(s, i)
+    wait_sendq(ch, 5)
+    ch.close()
+    assert [res.recv() for _ in range(5)] == ["send on closed channel"] * 5
+
+
+def test_send_on_closed_panics():
+    ch = gmp.chan(1)
+    ch.close()
+    with pytest.raises(Panic, match="^send on closed channel$"):
+        ch.send(1)
+    with pytest.raises(Panic, match="^send on closed channel$"):
+        ch.send_nowait(1)
+
+
+def test_close_closed_and_nil():
+    ch = gmp.chan()
+    ch.close()
+    with pytest.raises(Panic, match="^close of closed channel$"):
+        ch.close()
+    with pytest.raises(Panic, match="^close of nil channel$"):
+        gmp.nilchan.close()
+
+
+def test_nilchan_nonblocking():
+    assert gmp.nilchan.send_nowait(1) is False
+    with pytest.raises(gmp.WouldBlock):
+        gmp.nilchan.recv_nowait()
+    assert len(gmp.nilchan) == 0 and gmp.nilchan.cap == 0
+
+
+def test_nilchan_blocks_forever():
+    started = gmp.chan()
+    state = []
+
+    def f():
+        started.send(None)
+        gmp.nilchan.recv()
+        state.append("woke")            # never reached
+
+    gmp.go(f)
+    started.recv()
+    gs = [g for g in gmp._core._allgs() if gmp._core._gstatus(g)[1] == "chan receive (nil chan)"]
+    wait_until(lambda: any(gmp._core._gstatus(g)[1] == "chan receive (nil chan)"
+                           for g in gmp._core._allgs()))
+    assert state == []
+
+
+def test_nowait_ops():
+    ch = gmp.chan(1)
+    with pytest.raises(gmp.WouldBlock):
+        ch.recv_nowait()
+    assert ch.send_nowait(1) is True
+    assert ch.send_nowait(2) is False
+    assert ch.recv_nowait() == (1, True)
+    ch.close()
+    assert ch.recv_nowait() == (None, False)
+
+
+def test_buffered_full_sender_handoff():
+    # a receiver on a full buffer takes the head and the parked sender's value
+    # moves into the freed slot (chan.go recv on a full buffer)
+    ch = gmp.chan(2)
+    ch.send(1)
+    ch.send(2)
+    gmp.go(ch.send, 3)
+    wait_sendq(ch)
+    assert [ch.recv(), ch.recv(), ch.recv()] == [1, 2, 3]
+
+
+def test_prime_sieve():
+    def generate(ch):
+        i = 2
+        while True:
+            ch.send(i)
+            i += 1
+
+    def filt(src, dst, prime):
+        for i in src:
+            if i % prime:
+                dst.send(i)
+
+    ch = gmp.chan()
+    gmp.go(generate, ch)
+    primes = []
+    for _ in range(50):
+        p = ch.recv()
+        primes.append(p)
+        ch1 = gmp.chan()
+        gmp.go(filt, ch, ch1, p)
+        ch = ch1
+    assert primes[:10] == [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
+    assert primes[-1] == 229
+
+
+def test_values_not_leaked_or_lost():
+    import sys
+    obj = object()
+    base = sys.getrefcount(obj)
+    ch = gmp.chan(10)
+    for _ in range(10):
+        ch.send(obj)
+    assert sys.getrefcount(obj) == base + 10
+    for _ in range(10):
+        assert ch.recv() is obj
+    assert sys.getrefcount(obj) == base
+    ch.send(obj)
+    del ch      # buffered values are released with the channel
+    assert sys.getrefcount(obj) == base
+
+
+def test_plain_threads_block_on_os_semaphore():
+    ch = gmp.chan()
+    out = gmp.chan(100)
+
+    def thread_side():
+        for i in range(100):
+            ch.send(i)
+        ch.close()
+
+    t = threading.Thread(target=thread_side)
+    t.start()
+    got = list(ch)
+    t.join()
+    assert got == list(range(100))
+
+
+def test_goroutine_and_thread_pingpong():
+    a, b = gmp.chan(), gmp.chan()
+
+    def thread_side():
+        for v in a:
+            b.send(v * 2)
+
+    t = threading.Thread(target=thread_side)
+    t.start()
+    for i in range(500):
+        a.send(i)
+        assert b.recv() == 2 * i
+    a.close()
+    t.join()
+
+
+def test_thread_to_thread_via_channel():
+    ch = gmp.chan()
+    res = []
+
+    def consumer():
+        res.extend(ch)
+
+    def producer():
+        for i in range(1000):
+            ch.send(i)
+        ch.close()
+
+    ts = [threading.Thread(target=consumer), threading.Thread(target=producer)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(30)
+    assert res == list(range(1000))
+
+
+def test_many_senders_receivers_checksum():
+    ch = gmp.chan(7)
+    total = gmp.chan(1)
+    wg = gmp.WaitGroup()
+    n, k = 20, 500
+
+    def s(base):
+        for i in range(k):
+            ch.send(base + i)
+        wg.done()
+
+    def r():
+        acc = 0
+        for v in ch:
+            acc += v
+        total.send(acc)
+
+    wg.add(n)
+    for j in range(n):
+        gmp.go(s, j * k)
+    sums = gmp.chan(4)
+    for _ in range(4):
+        gmp.go(lambda: sums.send(sum(iter(ch))))
+    wg.wait()
+    ch.close()
+    assert sum(sums.recv() for _ in range(4)) == sum(range(n * k))

@@ -1,0 +1,138 @@
+"""Process-level behaviour checked in subprocesses: deadlock, panics, dumps."""
+from conftest import run_py
+
+
+def test_deadlock_raises_in_main():
+    r = run_py("""
+        import gmp
+        try:
+            gmp.chan().recv()
+        except gmp.Deadlock as e:
+            print("caught:", e)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!"
+
+
+def test_deadlock_with_goroutines_blocked():
+    r = run_py("""
+        import gmp
+        a, b = gmp.chan(), gmp.chan()
+        gmp.go(lambda: a.send(b.recv()))
+        a.recv()
+    """)
+    assert r.returncode != 0
+    assert "gmp._core.Deadlock: all goroutines are asleep - deadlock!" in r.stderr
+
+
+def test_deadlock_several_ps():
+    r = run_py("""
+        import gmp
+        wg = gmp.WaitGroup(); wg.add(1)
+        for _ in range(8):
+            gmp.go(gmp.chan().recv)
+        try:
+            wg.wait()
+        except gmp.Deadlock as e:
+            print("caught:", e)
+    """, env={"GOMAXPROCS": "4"})
+    assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!", r.stderr
+
+
+def test_no_deadlock_while_timer_pending():
+    r = run_py("""
+        import gmp
+        c = gmp.chan()
+        gmp.after_func(0.05, lambda: c.send("late"))
+        print(c.recv())
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "late"
+
+
+def test_no_deadlock_while_plain_thread_alive():
+    r = run_py("""
+        import gmp, threading, time
+        c = gmp.chan()
+        def th():
+            time.sleep(0.2)
+            c.send("from thread")
+        threading.Thread(target=th).start()
+        print(c.recv())
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "from thread"
+
+
+def test_panic_in_goroutine_exits_2():
+    r = run_py("""
+        import gmp
+        def boom():
+            raise ValueError("bad thing")
+        gmp.go(boom)
+        gmp.sleep(1)
+        print("not reached")
+    """)
+    assert r.returncode == 2
+    assert "not reached" not in r.stdout
+    assert r.stderr.startswith("panic: ValueError: bad thing\n\n")
+    assert "Traceback (most recent call last):" in r.stderr
+    assert "goroutine 2 [running]:" in r.stderr
+    assert "__main__.boom(...)" in r.stderr
+    assert "created by __main__.<module> in goroutine 1" in r.stderr
+
+
+def test_runtime_panic_message():
+    r = run_py("""
+        import gmp
+        c = gmp.chan(); c.close()
+        gmp.go(c.close)
+        gmp.sleep(1)
+    """)
+    assert r.returncode == 2
+    assert r.stderr.startswith("panic: close of closed channel\n")
+
+
+def test_recover_with_try():
+    r = run_py("""
+        import gmp
+        out = gmp.chan(1)
+        def f():
+            try:
+                gmp.chan(0).close(); gmp.nilchan.close()
+            except gmp.Panic as e:
+                out.send(str(e))
+        gmp.go(f)
+        print(out.recv())
+    """)
+    assert r.stdout.strip() == "close of nil channel", r.stderr
+
+
+def test_fatal_deadlock_when_main_not_parked_in_gmp():
+    # the runtime was started off the main thread, so the main thread is a
+    # plain thread; once it too waits in gmp nobody can wake anyone
+    r = run_py("""
+        import gmp, threading
+        c = gmp.chan()
+        def th():
+            gmp.go(lambda: gmp.chan().recv())
+        t = threading.Thread(target=th); t.start(); t.join()
+        c.recv()
+    """)
+    assert r.returncode == 2
+    assert r.stderr.startswith("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine ")
+    assert "[chan receive]" in r.stderr
+
+
+def test_dev_mode_and_faulthandler():
+    r = run_py("""
+        import faulthandler, gmp
+        faulthandler.enable()
+        a, b = gmp.chan(), gmp.chan(3)
+        gmp.go(lambda: [b.send(x) for x in a])
+        for i in range(1000):
+            a.send(i); b.recv()
+        print("ok")
+    """, env={"PYTHONDEVMODE": "1"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"

@@ -1,0 +1,255 @@
+"""Scheduler behaviour: goroutine lifecycle, many goroutines, several Ps."""
+import threading
+
+import pytest
+
+import gmp
+from gmp import runtime
+from conftest import run_py, wait_until
+
+
+def test_go_returns_none_and_runs():
+    out = gmp.chan(1)
+    assert gmp.go(out.send, 5) is None
+    assert out.recv() == 5
+
+
+def test_go_kwargs():
+    out = gmp.chan(1)
+    gmp.go(lambda a, b=0: out.send(a + b), 1, b=2)
+    assert out.recv() == 3
+
+
+def test_go_not_callable():
+    with pytest.raises(TypeError):
+        gmp.go(5)
+
+
+def test_num_goroutine_counts_live():
+    base = runtime.num_goroutine()
+    release = gmp.chan()
+    wg = gmp.WaitGroup()
+    wg.add(10)
+
+    def f():
+        wg.done()
+        release.recv()
+
+    for _ in range(10):
+        gmp.go(f)
+    wg.wait()
+    assert runtime.num_goroutine() == base + 10
+    release.close()
+    wait_until(lambda: runtime.num_goroutine() <= base)
+
+
+def test_gosched_interleaves():
+    order = []
+    done = gmp.chan(2)
+
+    def f(tag):
+        for i in range(3):
+            order.append((tag, i))
+            runtime.gosched()
+        done.send(None)
+
+    gmp.go(f, "a")
+    gmp.go(f, "b")
+    done.recv()
+    done.recv()
+    tags = [t for t, _ in order]
+    assert tags.count("a") == 3 and tags.count("b") == 3
+    assert tags != ["a"] * 3 + ["b"] * 3 and tags != ["b"] * 3 + ["a"] * 3
+
+
+def test_goexit_runs_finally():
+    out = gmp.chan(3)
+
+    def f():
+        try:
+            try:
+                runtime.goexit()
+            finally:
+                out.send("inner finally")
+            out.send("not reached")
+        finally:
+            out.send("outer finally")
+
+    gmp.go(f)
+    assert out.recv() == "inner finally"
+    assert out.recv() == "outer finally"
+    gmp.sleep(0.001)
+    assert len(out) == 0
+
+
+def test_100k_goroutines():
+    n = 100_000
+    wg = gmp.WaitGroup()
+    wg.add(n)
+    acc = [0]
+
+    def f(i):
+        acc[0] += i
+        wg.done()
+
+    for i in range(n):
+        gmp.go(f, i)
+    wg.wait()
+    assert acc[0] == n * (n - 1) // 2
+
+
+def test_100k_parked_goroutines():
+    n = 100_000
+    release = gmp.chan()
+    wg = gmp.WaitGroup()
+    wg.add(n)
+    base = runtime.num_goroutine()
+
+    def f():
+        release.recv()
+        wg.done()
+
+    for _ in range(n):
+        gmp.go(f)
+    wait_until(lambda: gmp._chan._recvq_len(release) == n, timeout=60)
+    assert runtime.num_goroutine() == base + n
+    release.close()
+    wg.wait()
+    wait_until(lambda: runtime.num_goroutine() <= base)
+
+
+def test_gomaxprocs_api(procs):
+    prev = procs(3)
+    assert procs() == 3
+    assert procs(0) == 3 and procs(-1) == 3
+    procs(prev)
+    assert procs() == prev
+    assert runtime.num_cpu() >= 1
+
+
+def test_gomaxprocs_env():
+    r = run_py("import gmp; print(gmp.runtime.gomaxprocs())", env={"GOMAXPROCS": "3"})
+    assert r.stdout.strip() == "3", r.stderr
+
+
+def test_worker_pool_several_ps(procs):
+    procs(4)
+    jobs, results = gmp.chan(128), gmp.chan(128)
+
+    def worker():
+        for j in jobs:
+            results.send(j * 2)
+
+    for _ in range(16):
+        gmp.go(worker)
+    n = 20000
+
+    def producer():
+        for i in range(n):
+            jobs.send(i)
+        jobs.close()
+
+    gmp.go(producer)
+    total = sum(results.recv() for _ in range(n))
+    assert total == n * (n - 1)
+
+
+def test_stress_gomaxprocs4_checksum():
+    # 16 workers, 200,000 jobs, 4 Ps: exact checksum, every P used.
+    r = run_py("""
+        import gmp, threading
+        from gmp import runtime
+        runtime.gomaxprocs(4)
+        jobs, results = gmp.chan(256), gmp.chan(256)
+        seen = set()
+        def worker():
+            seen.add(threading.get_ident())
+            for j in jobs:
+                results.send(j * 3 + 1)
+        for _ in range(16):
+            gmp.go(worker)
+        N = 200000
+        def producer():
+            for i in range(N):
+                jobs.send(i)
+            jobs.close()
+        gmp.go(producer)
+        total = 0
+        for _ in range(N):
+            total += results.recv()
+        print(total == sum(i * 3 + 1 for i in range(N)), len(seen))
+    """, env={"GOMAXPROCS": "4"}, timeout=120)
+    assert r.returncode == 0, r.stderr
+    ok, threads = r.stdout.split()
+    assert ok == "True"
+    assert int(threads) >= 2, "work never spread beyond one M"
+
+
+def test_gil_releasing_work_uses_several_ps():
+    # Correctness of GIL-releasing work on 2 Ps (speed is in bench/).
+    r = run_py("""
+        import gmp, hashlib, threading
+        gmp.runtime.gomaxprocs(2)
+        buf = b"x" * (1 << 20)
+        out = gmp.chan(64)
+        tids = set()
+        def f():
+            tids.add(threading.get_ident())
+            out.send(hashlib.sha256(buf).hexdigest())
+        for _ in range(64):
+            gmp.go(f)
+        res = {out.recv() for _ in range(64)}
+        print(len(res), len(tids))
+    """)
+    assert r.returncode == 0, r.stderr
+    n, _ = r.stdout.split()
+    assert n == "1"
+
+
+def test_goroutines_started_from_plain_thread():
+    out = gmp.chan(100)
+
+    def th():
+        for i in range(100):
+            gmp.go(out.send, i)
+
+    t = threading.Thread(target=th)
+    t.start()
+    t.join()
+    assert sorted(out.recv() for _ in range(100)) == list(range(100))
+
+
+def test_run_returns_result():
+    assert gmp.run(lambda x: x + 1, 41) == 42
+
+
+def test_runtime_started_off_main_thread():
+    r = run_py("""
+        import gmp, threading
+        res = []
+        def th():
+            ch = gmp.chan()
+            gmp.go(ch.send, "from goroutine")
+            res.append(ch.recv())
+        t = threading.Thread(target=th); t.start(); t.join(10)
+        print(res)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "['from goroutine']"
+
+
+def test_decrease_gomaxprocs_keeps_pinned_goroutines(procs):
+    procs(4)
+    chans = [gmp.chan() for _ in range(8)]
+    out = gmp.chan(8)
+
+    def f(c):
+        out.send(c.recv())
+
+    for c in chans:
+        gmp.go(f, c)
+    wait_until(lambda: all(gmp._chan._recvq_len(c) for c in chans))
+    procs(1)
+    for i, c in enumerate(chans):
+        c.send(i)
+    assert sorted(out.recv() for _ in range(8)) == list(range(8))

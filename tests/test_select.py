@@ -1,0 +1,228 @@
+"""select semantics, ported from Go's select tests and the spec."""
+import collections
+
+import pytest
+
+import gmp
+from gmp import Panic
+from conftest import wait_recvq, wait_sendq, wait_until
+
+
+def test_ready_recv():
+    a, b = gmp.chan(1), gmp.chan(1)
+    b.send("x")
+    assert gmp.select(a.recv, b.recv) == (1, "x")
+
+
+def test_recv_ok_on_closed():
+    a = gmp.chan()
+    a.close()
+    assert gmp.select(a.recv_ok) == (0, (None, False))
+    assert gmp.select(a.recv) == (0, None)
+
+
+def test_default():
+    a = gmp.chan()
+    assert gmp.select(a.recv, gmp.default) == (1, None)
+    assert gmp.select(gmp.default) == (0, None)
+    assert gmp.select((a.send, 1), gmp.default) == (1, None)
+
+
+def test_multiple_default():
+    with pytest.raises(Panic, match="^select: multiple default$"):
+        gmp.select(gmp.default, gmp.default)
+
+
+@pytest.mark.parametrize("bad", [1, "x", (1, 2), (lambda: 0, 1), (1,), print])
+def test_malformed_case(bad):
+    with pytest.raises(TypeError):
+        gmp.select(bad, gmp.default)
+
+
+def test_send_without_value_is_malformed():
+    a = gmp.chan(1)
+    with pytest.raises(TypeError):
+        gmp.select(a.send)
+
+
+def test_send_case():
+    a = gmp.chan(1)
+    assert gmp.select((a.send, 5)) == (0, None)
+    assert a.recv() == 5
+
+
+def test_send_case_to_parked_receiver():
+    a = gmp.chan()
+    got = gmp.chan(1)
+    gmp.go(lambda: got.send(a.recv()))
+    wait_recvq(a)
+    assert gmp.select((a.send, "v")) == (0, None)
+    assert got.recv() == "v"
+
+
+def test_send_on_closed_in_select_panics():
+    a = gmp.chan(1)
+    a.close()
+    with pytest.raises(Panic, match="^send on closed channel$"):
+        gmp.select((a.send, 1))
+
+
+def test_blocking_select_woken_by_send():
+    a, b = gmp.chan(), gmp.chan()
+    res = gmp.chan(1)
+    gmp.go(lambda: res.send(gmp.select(a.recv, b.recv)))
+    wait_recvq(a)
+    wait_recvq(b)
+    b.send(7)
+    assert res.recv() == (1, 7)
+    # the losing case was dequeued (pass 3)
+    assert gmp._chan._recvq_len(a) == 0
+
+
+def test_blocking_select_woken_by_close():
+    a, b = gmp.chan(), gmp.chan()
+    res = gmp.chan(1)
+    gmp.go(lambda: res.send(gmp.select(a.recv_ok, b.recv)))
+    wait_recvq(a)
+    a.close()
+    assert res.recv() == (0, (None, False))
+    assert gmp._chan._recvq_len(b) == 0
+
+
+def test_blocking_select_send_woken_by_receiver():
+    a, b = gmp.chan(), gmp.chan()
+    res = gmp.chan(1)
+    gmp.go(lambda: res.send(gmp.select((a.send, 1), (b.send, 2))))
+    wait_sendq(a)
+    wait_sendq(b)
+    assert b.recv() == 2
+    assert res.recv() == (1, None)
+    assert gmp._chan._sendq_len(a) == 0
+
+
+def test_blocked_select_send_panics_on_close():
+    a = gmp.chan()
+    res = gmp.chan(1)
+
+    def f():
+        try:
+            gmp.select((a.send, 1))
+        except Panic as e:
+            res.send(str(e))
+
+    gmp.go(f)
+    wait_sendq(a)
+    a.close()
+    assert res.recv() == "send on closed channel"
+
+
+def test_single_winner():
+    # two senders race for one select: exactly one completes it
+    a, b = gmp.chan(), gmp.chan()
+    res = gmp.chan(1)
+    gmp.go(lambda: res.send(gmp.select(a.recv, b.recv)))
+    wait_recvq(a)
+    wait_recvq(b)
+    sent = []
+    gmp.go(lambda: sent.append(a.send_nowait("A")))
+    gmp.go(lambda: sent.append(b.send_nowait("B")))
+    idx, v = res.recv()
+    wait_until(lambda: len(sent) == 2)
+    assert sorted(sent) == [False, True]
+    assert v == ("A" if idx == 0 else "B")
+
+
+def test_fairness_uniform():
+    # all four cases always ready: each should win ~1/4 of the trials
+    chans = [gmp.chan(1) for _ in range(4)]
+    counts = collections.Counter()
+    n = 20000
+    for _ in range(n):
+        for c in chans:
+            if len(c) == 0:
+                c.send(1)
+        i, _ = gmp.select(*(c.recv for c in chans))
+        counts[i] += 1
+    # chi-square with 3 degrees of freedom; 16.27 is the 0.1% critical value
+    exp = n / 4
+    chi2 = sum((counts[i] - exp) ** 2 / exp for i in range(4))
+    assert chi2 < 16.27, counts
+
+
+def test_fairness_two_cases_first_not_preferred():
+    a, b = gmp.chan(1), gmp.chan(1)
+    wins = [0, 0]
+    for _ in range(4000):
+        if not len(a):
+            a.send(1)
+        if not len(b):
+            b.send(1)
+        wins[gmp.select(a.recv, b.recv)[0]] += 1
+    assert 1700 < wins[0] < 2300, wins
+
+
+def test_nil_channels_never_ready():
+    a = gmp.chan(1)
+    a.send(3)
+    for _ in range(100):
+        assert gmp.select(gmp.nilchan.recv, a.recv_ok, gmp.default)[0] in (1, 2)
+        if len(a) == 0:
+            a.send(3)
+    assert gmp.select(gmp.nilchan.recv, (gmp.nilchan.send, 1), gmp.default) == (2, None)
+
+
+def test_select_no_cases_blocks_forever():
+    started = gmp.chan()
+
+    def f():
+        started.send(None)
+        gmp.select()
+
+    gmp.go(f)
+    started.recv()
+    wait_until(lambda: any(gmp._core._gstatus(g)[1] == "select (no cases)"
+                           for g in gmp._core._allgs()))
+
+
+def test_same_channel_twice():
+    a = gmp.chan(1)
+    a.send(1)
+    idx, v = gmp.select(a.recv, a.recv_ok)
+    assert (idx, v) in [(0, 1), (1, (1, True))]
+    res = gmp.chan(1)
+    gmp.go(lambda: res.send(gmp.select(a.recv, a.recv)))
+    wait_recvq(a, 2)
+    a.send(9)
+    assert res.recv()[1] == 9
+    assert gmp._chan._recvq_len(a) == 0
+
+
+def test_many_cases_heap_path():
+    chans = [gmp.chan(1) for _ in range(50)]
+    chans[37].send("z")
+    assert gmp.select(*(c.recv for c in chans)) == (37, "z")
+
+
+def test_select_loop_producer_consumer():
+    data, quit = gmp.chan(), gmp.chan()
+    out = []
+
+    def consumer():
+        while True:
+            i, v = gmp.select(data.recv, quit.recv)
+            if i == 1:
+                return
+            out.append(v)
+
+    done = gmp.chan()
+
+    def run():
+        consumer()
+        done.close()
+
+    gmp.go(run)
+    for i in range(1000):
+        data.send(i)
+    quit.send(None)
+    done.recv()
+    assert out == list(range(1000))

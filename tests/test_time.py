@@ -1,0 +1,131 @@
+"""Timers: sleep, after, Timer, Ticker, after_func, tick."""
+import time
+
+import pytest
+
+import gmp
+from gmp import time as gtime
+from conftest import wait_until
+
+
+def test_sleep_orders_wakeups():
+    out = gmp.chan(3)
+    for d in (0.03, 0.01, 0.02):
+        gmp.go(lambda d=d: (gmp.sleep(d), out.send(d)))
+    assert [out.recv() for _ in range(3)] == [0.01, 0.02, 0.03]
+
+
+def test_sleep_at_least():
+    t = time.monotonic()
+    gmp.sleep(0.02)
+    assert time.monotonic() - t >= 0.02
+
+
+def test_sleep_nonpositive_returns():
+    gmp.sleep(0)
+    gmp.sleep(-1)
+
+
+def test_sleeping_goroutine_status():
+    done = gmp.chan()
+    gmp.go(lambda: (gmp.sleep(0.1), done.close()))
+    wait_until(lambda: any(gmp._core._gstatus(g)[1] == "sleep" for g in gmp._core._allgs()))
+    done.recv()
+
+
+def test_after():
+    c = gmp.after(0.01)
+    v = c.recv()
+    assert abs(v - time.time()) < 5
+
+
+def test_after_in_select_timeout():
+    never = gmp.chan()
+    i, _ = gmp.select(never.recv, gmp.after(0.01).recv)
+    assert i == 1
+
+
+def test_timer_stop():
+    t = gmp.Timer(0.01)
+    assert t.stop() is True
+    assert t.stop() is False
+    i, _ = gmp.select(t.c.recv, gmp.after(0.05).recv)
+    assert i == 1
+
+
+def test_timer_reset():
+    t = gmp.Timer(10)
+    assert t.reset(0.01) is True
+    t.c.recv()
+    assert t.reset(0.01) is False
+    t.c.recv()
+
+
+def test_timer_stop_after_fire_drains_stale():
+    t = gmp.Timer(0.001)
+    gmp.sleep(0.02)
+    assert t.stop() is False
+    assert len(t.c) == 0        # Go 1.23: no stale value after Stop
+
+
+def test_ticker():
+    tk = gmp.Ticker(0.005)
+    vals = [tk.c.recv() for _ in range(3)]
+    tk.stop()
+    assert vals == sorted(vals)
+    gmp.sleep(0.02)
+    assert len(tk.c) <= 1
+
+
+def test_ticker_nonpositive_panics():
+    with pytest.raises(gmp.Panic, match="non-positive interval for NewTicker"):
+        gmp.Ticker(0)
+
+
+def test_tick():
+    c = gmp.tick(0.002)
+    c.recv()
+    c.recv()
+    assert gmp.tick(0) is gmp.nilchan
+
+
+def test_after_func():
+    out = gmp.chan(1)
+    gmp.after_func(0.005, lambda: out.send("fired"))
+    assert out.recv() == "fired"
+
+
+def test_after_func_stop():
+    fired = []
+    t = gmp.after_func(0.01, lambda: fired.append(1))
+    assert t.stop()
+    gmp.sleep(0.03)
+    assert fired == []
+
+
+def test_time_module_exports():
+    for name in ("sleep", "after", "tick", "Timer", "Ticker", "after_func"):
+        assert getattr(gtime, name) is getattr(gmp, name)
+
+
+def test_many_sleepers():
+    wg = gmp.WaitGroup()
+    n = 2000
+    wg.add(n)
+
+    def f(i):
+        gmp.sleep(0.001 * (i % 10))
+        wg.done()
+
+    for i in range(n):
+        gmp.go(f, i)
+    wg.wait()
+
+
+def test_sleep_in_plain_thread():
+    import threading
+    r = []
+    t = threading.Thread(target=lambda: (gmp.sleep(0.01), r.append(1)))
+    t.start()
+    t.join()
+    assert r == [1]
