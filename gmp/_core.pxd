@@ -118,7 +118,7 @@ cdef class M:
     cdef object g0                  # the scheduler greenlet of this thread
     cdef gmp_sema_t park
     cdef int32_t parked             # atomic: 1 while parked (or about to park)
-    cdef bint spinning
+    cdef int32_t spinning           # atomic: set by wakep, cleared by the M itself
     cdef object thread
 
 cdef M getm()

@@ -174,15 +174,19 @@ def test_stress_gomaxprocs4_checksum():
                 jobs.send(i)
             jobs.close()
         gmp.go(producer)
+        # M0 blocks in a plain (GIL-releasing) call: its unstarted goroutines
+        # must be stolen and run by the other Ms meanwhile
+        import time; time.sleep(0.2)
         total = 0
         for _ in range(N):
             total += results.recv()
-        print(total == sum(i * 3 + 1 for i in range(N)), len(seen))
+        print(total == sum(i * 3 + 1 for i in range(N)),
+              len(seen - {threading.main_thread().ident}))
     """, env={"GOMAXPROCS": "4"}, timeout=120)
     assert r.returncode == 0, r.stderr
     ok, threads = r.stdout.split()
     assert ok == "True"
-    assert int(threads) >= 2, "work never spread beyond one M"
+    assert int(threads) >= 1, "no worker was stolen by another M while M0 was blocked"
 
 
 def test_gil_releasing_work_uses_several_ps():

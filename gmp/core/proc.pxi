@@ -626,8 +626,8 @@ cdef G findrunnable(M m):
                 continue
         # Publish idleness, then check once more (wakers look at m.parked
         # and p.idle only after making their work visible).
-        if m.spinning:
-            m.spinning = False
+        if gmp_load32(&m.spinning):
+            gmp_store32(&m.spinning, 0)
             gmp_xadd32(&sched.nmspinning, -1)
         gmp_store32(&m.parked, 1)
         pidleput(p)
@@ -650,7 +650,7 @@ cdef G findrunnable(M m):
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0 and not gmp_cas32(&m.parked, 1, 0):
                 gmp_sema_wait(&m.park, -1)          # a waker cleared it: take its post
-            if m.spinning:
+            if gmp_load32(&m.spinning):
                 trysteal(p)                         # before waiting for the GIL
         pidleget_self(p)
         if r == 2 and m is m0:
@@ -660,8 +660,8 @@ cdef G findrunnable(M m):
 cdef void resetspinning(M m):
     """An M that found work stops spinning and, as Go does, wakes another
     spinning M if Ps are idle (so work keeps spreading)."""
-    if m.spinning:
-        m.spinning = False
+    if gmp_load32(&m.spinning):
+        gmp_store32(&m.spinning, 0)
         if gmp_xadd32(&sched.nmspinning, -1) == 0:
             wakep()
 
@@ -718,7 +718,7 @@ cdef void wakep():
         newm(p, True)
         startm(p.m)
     else:
-        p.m.spinning = True
+        gmp_store32(&p.m.spinning, 1)   # before wakem's CAS on parked: see mwaitfirst
         wakem(p.m)
 
 
@@ -780,7 +780,9 @@ cdef void mwaitfirst(M m) noexcept nogil:
         if trysteal(m.p):
             return
         gmp_store32(&m.parked, 1)
-        if gq_len(&m.p.readyq) > 0:
+        # wakep stores spinning then CASes parked; we store parked then load
+        # spinning (both seq_cst): one of us sees the other
+        if gq_len(&m.p.readyq) > 0 or gmp_load32(&m.spinning):
             if not gmp_cas32(&m.parked, 1, 0):
                 gmp_sema_wait(&m.park, -1)
             return

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# For each Python: a fresh venv, the README's test command, a summary line.
+set -uo pipefail
+root=$(pwd)
+status=0
+pythons=()
+default_py=$(command -v python3.11 || command -v python3)
+pythons+=("$default_py")
+for v in 3.12 3.13; do
+  p=""
+  if command -v pyenv >/dev/null 2>&1; then
+    full=$(pyenv versions --bare 2>/dev/null | grep -E "^${v//./\\.}(\.[0-9]+)?$" | sort -V | tail -n 1)
+    if [ -n "$full" ]; then p="$(pyenv root)/versions/$full/bin/python$v"; fi
+  fi
+  if [ -z "$p" ] || [ ! -x "$p" ]; then p=$(command -v "python$v" || true); fi
+  if [ -n "$p" ] && [ -x "$p" ]; then
+    pythons+=("$p")
+  else
+    echo "ci: SKIP Python $v: not installed here (pyenv versions has no $v)"
+  fi
+done
+for py in "${pythons[@]}"; do
+  ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  venv=$(mktemp -d)/venv
+  echo "ci: === Python $ver ($py) ==="
+  start=$(date +%s)
+  # The README's test command, with this interpreter:
+  if "$py" -m venv "$venv" \
+     && "$venv/bin/pip" install -q -e ".[test]" \
+     && "$venv/bin/python" -m pytest -q -p no:cacheprovider; then
+    echo "ci: PASS Python $ver in $(( $(date +%s) - start ))s"
+  else
+    echo "ci: FAIL Python $ver"
+    status=1
+  fi
+  # the dev-mode + faulthandler run (no-segfault / no-hang check) on the default Python
+  if [ "$py" = "$default_py" ]; then
+    if PYTHONDEVMODE=1 "$venv/bin/python" -X faulthandler -m pytest -q -p no:cacheprovider tests/test_chan.py tests/test_select.py tests/test_sync.py; then
+      echo "ci: PASS Python $ver -X dev + faulthandler"
+    else
+      echo "ci: FAIL Python $ver -X dev + faulthandler"; status=1
+    fi
+  fi
+done
+exit $status
