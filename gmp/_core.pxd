@@ -86,7 +86,8 @@ cdef class G:
     cdef int32_t selectdone         # atomic: 0 until one case of its select wins
     cdef bint foreign               # a plain Python thread's waiter, not a goroutine
     cdef gmp_sema_t *sema           # foreign only: the thread blocks here
-    cdef int32_t parkingforeign
+    cdef PyObject *allnext          # protected by allglock
+    cdef PyObject *allprev
     cdef int64_t stacksize          # Go's contiguous-stack accounting (bytes)
     cdef int64_t stackinuse
 

@@ -120,7 +120,7 @@ def _gstatus(G g):
 
 
 def _allgs():
-    return list(allgs.values())
+    return allglist()
 
 
 def _curg():

@@ -36,7 +36,55 @@ gmp_lock_init(&sched.lock)
 sched.nprocs = 0
 
 cdef list allp = []             # P objects, index = P id
-cdef dict allgs = {}            # goid -> G, every live goroutine
+cdef PyObject *allghead = NULL  # every live goroutine, newest first (strong refs)
+cdef gmp_lock_t allglock        # protects allghead and every g.allnext/allprev
+gmp_lock_init(&allglock)
+
+
+cdef inline void allgadd(G g) noexcept:
+    """Links g into the list of all goroutines. Can be executed by any thread."""
+    global allghead
+    Py_INCREF(g)
+    gmp_lock(&allglock)
+    g.allprev = NULL
+    g.allnext = allghead
+    if allghead != NULL:
+        (<G>allghead).allprev = <PyObject *>g
+    allghead = <PyObject *>g
+    gmp_unlock(&allglock)
+
+
+cdef inline void allgdel(G g) noexcept:
+    """Unlinks g if it is linked. Can be executed by any thread."""
+    global allghead
+    gmp_lock(&allglock)
+    if g.allprev == NULL and allghead != <PyObject *>g:
+        gmp_unlock(&allglock)
+        return
+    if g.allprev != NULL:
+        (<G>g.allprev).allnext = g.allnext
+    else:
+        allghead = g.allnext
+    if g.allnext != NULL:
+        (<G>g.allnext).allprev = g.allprev
+    g.allnext = NULL
+    g.allprev = NULL
+    gmp_unlock(&allglock)
+    Py_DECREF(g)
+
+
+cdef list allglist():
+    """A snapshot of all goroutines, oldest first."""
+    cdef list out = []
+    cdef PyObject *x
+    gmp_lock(&allglock)
+    x = allghead
+    while x != NULL:
+        out.append(<object>x)       # no Python code can run here: append of a new ref
+        x = (<G>x).allnext
+    gmp_unlock(&allglock)
+    out.reverse()
+    return out
 cdef set m_idents = set()       # thread idents of runtime Ms
 cdef bint started = False
 cdef G g1 = None                # the main goroutine (None when the runtime started off the main thread)
@@ -169,7 +217,7 @@ cdef int start_runtime() except -1:
         g.homep = allp[0]
         g.gr = gmp_gr_getcurrent()
         g.stacksize = 2048
-        allgs[g.goid] = g
+        allgadd(g)
         gmp_xadd64(&sched.ngoroutines, 1)
         g1 = g
         m.curg = g
@@ -268,7 +316,7 @@ cdef G newproc(object fn, tuple args, dict kwargs):
         g.createdline = PyFrame_GetLineNumber(f)
     if m is not None and m.curg is not None:
         g.parentgoid = m.curg.goid
-    allgs[g.goid] = g
+    allgadd(g)
     gmp_xadd64(&sched.ngoroutines, 1)
     if m is not None and m.p is not None:
         runqput(m.p, g, True)
@@ -428,7 +476,7 @@ cdef void gdead(G g):
     g.status = _Gdead
     g.gr = None
     g.fn = None
-    allgs.pop(g.goid, None)
+    allgdel(g)
     gmp_xadd64(&sched.ngoroutines, -1)
     if m is not None and m.curg is g:
         m.curg = None

@@ -81,7 +81,7 @@ cdef str dumpall(G cur, object curframe=None):
     parts = []
     if cur is not None:
         parts.append(dumpg(cur, curframe))
-    for g in list(allgs.values()):
+    for g in allglist():
         if g is cur:
             continue
         parts.append(dumpg(<G>g, None))

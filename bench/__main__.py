@@ -1,0 +1,101 @@
+"""python -m bench: the anchor workloads on gmp and its peers, side by side.
+
+Each (peer, workload, repetition) runs in a fresh interpreter, interleaved
+so that machine noise hits every peer alike; the table shows the median and
+the spread, then the ratios the project's targets are stated in.
+
+    python -m bench [--reps 3] [--peers gmp,greenlet,gevent] [--workloads W3,W4a] [--scale 0.5]
+"""
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+from bench.workloads import PEERS, WORKLOADS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_one(peer, wl, n):
+    code = "import json,sys; from bench.workloads import PEERS; f,_=PEERS[%r][%r]; print(json.dumps(f(%d)))" % (peer, wl, n)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("%s/%s failed: %s" % (peer, wl, r.stderr.strip().splitlines()[-1:]))
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--peers", default="gmp,greenlet,gevent,asyncio,threading")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--json", default="")
+    a = ap.parse_args()
+    peers = [p for p in a.peers.split(",") if p]
+    if "gevent" in peers and importlib.util.find_spec("gevent") is None:
+        print("gevent not installed: skipped (pip install gevent)")
+        peers.remove("gevent")
+    wls = [w for w in a.workloads.split(",") if w]
+    res = {}
+    for rep in range(a.reps):
+        for wl in wls:
+            for peer in peers:
+                if wl not in PEERS[peer]:
+                    continue
+                _, n = PEERS[peer][wl]
+                n = max(1000, int(n * a.scale))
+                res.setdefault((peer, wl), []).append(run_one(peer, wl, n))
+    print("python %s, %s, %d CPUs; median of %d runs, each in a fresh process"
+          % (platform.python_version(), platform.machine(), os.cpu_count(), a.reps))
+    print("W2 is bytes per parked task; the rest ns per op. (spread = (max-min)/median)\n")
+    hdr = "| workload | " + " | ".join(peers) + " |"
+    print(hdr)
+    print("|---|" + "---:|" * len(peers))
+    med = {}
+    for wl in wls:
+        cells = []
+        for peer in peers:
+            v = res.get((peer, wl))
+            if not v:
+                cells.append("n/a")
+                continue
+            m = statistics.median(v)
+            med[(peer, wl)] = m
+            spread = (max(v) - min(v)) / m * 100 if m else 0
+            cells.append("%s (%d%%)" % (format(round(m), ","), spread))
+        print("| %s | %s |" % (wl, " | ".join(cells)))
+    print("\nTargets (issue #2), ratios from this run:")
+
+    def ratio(num, den):
+        if num in med and den in med:
+            return med[num] / med[den]
+        return None
+
+    checks = [
+        ("W3 gmp / greenlet round trip", ratio(("gmp", "W3"), ("greenlet", "W3")), "<=", 1.6),
+        ("W4a gevent / gmp (speed-up)", ratio(("gevent", "W4a"), ("gmp", "W4a")), ">=", 2.5),
+        ("W4b gevent / gmp (speed-up)", ratio(("gevent", "W4b"), ("gmp", "W4b")), ">=", 2.5),
+        ("W5 gmp / W4a gmp", ratio(("gmp", "W5"), ("gmp", "W4a")), "<=", 3.0),
+        ("W1 asyncio / gmp (speed-up)", ratio(("asyncio", "W1"), ("gmp", "W1")), ">=", 5.0),
+        ("W2 gmp / greenlet RSS", ratio(("gmp", "W2"), ("greenlet", "W2")), "<=", 1.15),
+    ]
+    for name, r, op, target in checks:
+        if r is None:
+            print("  %-32s n/a" % name)
+            continue
+        ok = r <= target if op == "<=" else r >= target
+        print("  %-32s %6.2f  (target %s %.2f)  %s" % (name, r, op, target, "met" if ok else "NOT met"))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"%s/%s" % k: v for k, v in res.items()}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
