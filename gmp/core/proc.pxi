@@ -446,28 +446,60 @@ def _gentry():
     return None
 
 
+cdef extern from "Python.h":
+    PyObject *PyObject_Call(PyObject *f, PyObject *args, PyObject *kw)   # NULL with an error set
+    void PyErr_Fetch(PyObject **t, PyObject **v, PyObject **tb)
+    void PyErr_NormalizeException(PyObject **t, PyObject **v, PyObject **tb)
+    int PyException_SetTraceback(PyObject *ex, PyObject *tb)
+
+
+cdef object takeexc():
+    """Takes the raised exception out of the error indicator (3.11-safe)."""
+    cdef PyObject *t = NULL
+    cdef PyObject *v = NULL
+    cdef PyObject *tb = NULL
+    PyErr_Fetch(&t, &v, &tb)
+    PyErr_NormalizeException(&t, &v, &tb)
+    if tb != NULL and v != NULL:
+        PyException_SetTraceback(v, tb)
+    e = <object>v if v != NULL else None
+    Py_XDECREF(t)
+    Py_XDECREF(v)
+    Py_XDECREF(tb)
+    return e
+
+
 cdef bint rungoroutine(G g) except? True:
+    """Calls g's function. Its C frame is part of every parked goroutine's
+    saved stack, so it holds no try/except (Cython's exception temporaries
+    tripled its size): errors are handled by goexc, after the call unwound."""
+    cdef PyObject *r
     cdef object fn = g.fn
     cdef tuple args = g.args
     cdef dict kwargs = g.kwargs
     g.args = None
     g.kwargs = None
-    try:
-        if kwargs:
-            fn(*args, **kwargs)
-        else:
-            fn(*args)
-    except GoExit:
-        pass
-    except GreenletExit:
+    r = PyObject_Call(<PyObject *>fn, <PyObject *>args,
+                      <PyObject *>kwargs if kwargs is not None else NULL)
+    if r == NULL:
+        return goexc(g, takeexc())
+    Py_XDECREF(r)               # the result is dropped, as Go drops it
+    return False
+
+
+cdef bint goexc(G g, object e) except? True:
+    """The exception that ended g's function: GoExit is a normal end,
+    GreenletExit a kill (the greenlet ends), anything else a fatal panic."""
+    if isinstance(e, GoExit):
+        return False
+    if isinstance(e, GreenletExit):
         gdead(g)
         return True
-    except SystemExit as e:
+    if isinstance(e, SystemExit):
         _flush_std()
         code = e.code
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
-    except BaseException as e:
-        fatalpanic(g, e)
+    fatalpanic(g, e)
     return False
 
 
