@@ -36,9 +36,13 @@ cdef enum:
     FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a time slice
     GFREE_MAX = 256     # idle greenlets kept per P (Go keeps 64 Gs per P, more globally)
 
-# Measured on GIL builds (docs/DESIGN.md, "Default GOMAXPROCS"): Python code
-# does not run in parallel, and a second P costs cross-thread wake-ups.
-DEFAULT_GOMAXPROCS = 1
+# Go's default, kept after measuring GIL builds (docs/DESIGN.md, "Default
+# GOMAXPROCS"): goroutines stay on the P that started them, so Python-bound
+# workloads cost the same on 1 or 2 Ps, and GIL-releasing work overlaps.
+try:
+    DEFAULT_GOMAXPROCS = min(len(os.sched_getaffinity(0)), MAXPROCS)
+except AttributeError:
+    DEFAULT_GOMAXPROCS = min(os.cpu_count() or 1, MAXPROCS)
 
 include "core/runq.pxi"
 include "core/proc.pxi"
