@@ -485,15 +485,8 @@ def select(*cases):
     cdef scase_t *sc = stack_cases
     cdef int32_t *pollorder = stack_order
     cdef int32_t *lockorder
-    cdef int32_t n = 0, i, j, k, t, dflt = -1, casi
-    cdef chan c
-    cdef Sudog sg
-    cdef G g
-    cdef object v
+    cdef int32_t n = 0, i, j, dflt = -1
     cdef object case
-    cdef bint ok
-    cdef list sgs
-    cdef list woken
     cdef int32_t *caseidx
     cdef int32_t stack_idx[NSTACK]
     caseidx = stack_idx
@@ -548,7 +541,6 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     cdef G g
     cdef object v
     cdef list sgs
-    cdef PyObject *x
     # pass 1: look for a case that can proceed now
     sellock(sc, lockorder, n)
     for i in range(n):

@@ -88,8 +88,6 @@ cdef class G:
     cdef gmp_sema_t *sema           # foreign only: the thread blocks here
     cdef PyObject *allnext          # protected by allglock
     cdef PyObject *allprev
-    cdef int64_t stacksize          # Go's contiguous-stack accounting (bytes)
-    cdef int64_t stackinuse
 
 cdef class P:
     cdef readonly int32_t id
@@ -128,5 +126,3 @@ cdef int gopark(int32_t reason) except -1
 cdef void goready(G g)
 cdef int64_t nanotime() noexcept nogil
 cdef uint32_t fastrandn(uint32_t n) noexcept nogil
-cdef int foreign_enter() except -1
-cdef void foreign_leave()

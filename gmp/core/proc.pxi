@@ -74,17 +74,40 @@ cdef inline void allgdel(G g) noexcept:
 
 
 cdef list allglist():
-    """A snapshot of all goroutines, oldest first."""
+    """A snapshot of all goroutines, oldest first. The references are taken
+    under allglock into a C array; the list is built after unlocking (an
+    allocation can run the GC, and a finalizer could need allglock)."""
     cdef list out = []
     cdef PyObject *x
-    gmp_lock(&allglock)
-    x = allghead
-    while x != NULL:
-        out.append(<object>x)       # no Python code can run here: append of a new ref
-        x = (<G>x).allnext
-    gmp_unlock(&allglock)
-    out.reverse()
+    cdef PyObject **buf = NULL
+    cdef Py_ssize_t n, i
+    while True:
+        n = gmp_load64(&sched.ngoroutines) + 16
+        buf = <PyObject **>realloc(buf, n * sizeof(PyObject *))
+        if buf == NULL:
+            raise MemoryError()
+        i = 0
+        gmp_lock(&allglock)
+        x = allghead
+        while x != NULL and i < n:
+            Py_INCREF(<object>x)
+            buf[i] = x
+            i += 1
+            x = (<G>x).allnext
+        gmp_unlock(&allglock)
+        if x == NULL:
+            break
+        while i > 0:                # the list grew meanwhile: retry bigger
+            i -= 1
+            Py_DECREF(<object>buf[i])
+    while i > 0:
+        i -= 1
+        out.append(<object>buf[i])  # newest first in the list: reversed here
+        Py_DECREF(<object>buf[i])
+    free(buf)
     return out
+
+
 cdef set m_idents = set()       # thread idents of runtime Ms
 cdef bint started = False
 cdef G g1 = None                # the main goroutine (None when the runtime started off the main thread)
@@ -184,14 +207,6 @@ cdef G getg():
     return foreign_g()
 
 
-cdef int foreign_enter() except -1:
-    gmp_xadd32(&sched.nforeignwait, 1)
-    return 0
-
-cdef void foreign_leave():
-    gmp_xadd32(&sched.nforeignwait, -1)
-
-
 # ---- runtime start ------------------------------------------------------
 
 cdef int start_runtime() except -1:
@@ -216,7 +231,6 @@ cdef int start_runtime() except -1:
         g.status = _Grunning
         g.homep = allp[0]
         g.gr = gmp_gr_getcurrent()
-        g.stacksize = 2048
         allgadd(g)
         gmp_xadd64(&sched.ngoroutines, 1)
         g1 = g
@@ -306,7 +320,6 @@ cdef G newproc(object fn, tuple args, dict kwargs):
     g.fn = fn
     g.args = args
     g.kwargs = kwargs
-    g.stacksize = 2048
     f = PyEval_GetFrame()
     if f != NULL:
         g.createdcode = <object><PyObject *>PyFrame_GetCode(f)
@@ -689,8 +702,8 @@ cdef G findrunnable(M m):
     cdef P p = m.p
     cdef G g
     cdef int64_t deadline
-    cdef int r
-    cdef bint found
+    cdef int r, dead
+    cdef bint found, stay
     while True:
         g = findrunnable_nb(m, p)
         if g is not None:
@@ -711,30 +724,38 @@ cdef G findrunnable(M m):
             gmp_xadd32(&sched.nmspinning, -1)
         gmp_store32(&m.parked, 1)
         pidleput(p)
-        if haswork(p) or p.runnext is not None:
-            if not gmp_cas32(&m.parked, 1, 0):
-                with nogil:
-                    gmp_sema_wait(&m.park, -1)      # a waker owes us this post
+        dead = DEAD_NO
+        deadline = -1
+        stay = haswork(p) or p.runnext is not None
+        if not stay:
+            deadline = nexttimer()
+            if deadline < 0:
+                dead = checkdead(m)
+                stay = dead == DEAD_HANDLED
+        if stay:
+            with nogil:
+                unpark(m)
             pidleget_self(p)
             continue
-        deadline = nexttimer()
-        if deadline < 0 and checkdead(m):
-            if not gmp_cas32(&m.parked, 1, 0):
-                with nogil:
-                    gmp_sema_wait(&m.park, -1)
-            pidleget_self(p)
-            continue
-        if deadline < 0 and sched.nforeignwait < foreign_threads():
+        if dead == DEAD_BUT_THREADS:
             deadline = gmp_nanotime() + 50000000    # a plain thread may still wake someone
         with nogil:
             r = gmp_sema_wait(&m.park, deadline)
-            if r != 0 and not gmp_cas32(&m.parked, 1, 0):
-                gmp_sema_wait(&m.park, -1)          # a waker cleared it: take its post
+            if r != 0:
+                unpark(m)                           # timed out or interrupted
             if gmp_load32(&m.spinning):
                 trysteal(p)                         # before waiting for the GIL
         pidleget_self(p)
         if r == 2 and m is m0:
             checksignals()
+
+
+cdef inline void unpark(M m) noexcept nogil:
+    """Ends a park that was published (m.parked = 1) but is over: if a waker
+    already cleared parked it owes us one post, which we take here so the
+    semaphore stays balanced. Executed only by m's thread."""
+    if not gmp_cas32(&m.parked, 1, 0):
+        gmp_sema_wait(&m.park, -1)
 
 
 cdef void resetspinning(M m):
@@ -863,14 +884,12 @@ cdef void mwaitfirst(M m) noexcept nogil:
         # wakep stores spinning then CASes parked; we store parked then load
         # spinning (both seq_cst): one of us sees the other
         if gq_len(&m.p.readyq) > 0 or gmp_load32(&m.spinning):
-            if not gmp_cas32(&m.parked, 1, 0):
-                gmp_sema_wait(&m.park, -1)
+            unpark(m)
             return
         r = gmp_sema_wait(&m.park, -1)
-        if r != 0 and not gmp_cas32(&m.parked, 1, 0):
-            gmp_sema_wait(&m.park, -1)
         if r == 0:
             return
+        unpark(m)                   # interrupted: look again
 
 
 def _mstart(M m):
@@ -906,30 +925,37 @@ cdef int32_t foreign_threads():
     return n
 
 
-cdef bint checkdead(M m):
+cdef enum:
+    DEAD_NO = 0             # some M may still find work: park normally
+    DEAD_HANDLED = 1        # deadlock raised in the main goroutine: do not park
+    DEAD_BUT_THREADS = 2    # all idle, but a plain thread may still wake someone
+
+
+cdef int checkdead(M m) except -1:
     """Called by an M about to park with no timer pending. If no M can ever
     find work again, reports Go's deadlock: raises gmp.Deadlock in the main
-    goroutine when it is parked in gmp (returns True so this M wakes for it),
-    otherwise prints the dump and exits with status 2.
-    Mirrors runtime/proc.go:checkdead."""
+    goroutine when it is parked in gmp, otherwise prints the dump and exits
+    with status 2. Plain Python threads that are alive and not parked in gmp
+    might still wake a goroutine: then it reports DEAD_BUT_THREADS, and the
+    caller re-checks later. Mirrors runtime/proc.go:checkdead."""
     cdef int32_t i
     cdef P p
     if gmp_load32(&sched.npidle) != sched.nallp:
-        return False
+        return DEAD_NO
     if gq_len(&sched.runq) or sched.nsyscall > 0:
-        return False
+        return DEAD_NO
     for i in range(sched.nallp):
         p = <P>allp[i]
         if gq_len(&p.readyq) or not runq_empty(&p.runq) or p.runnext is not None:
-            return False
+            return DEAD_NO
     if gmp_load64(&sched.ntimers) > 0:
-        return False
+        return DEAD_NO
     if sched.nforeignwait < foreign_threads():
-        return False
+        return DEAD_BUT_THREADS
     if g1 is not None and g1.status == _Gwaiting:
         g1.throwexc = Deadlock("all goroutines are asleep - deadlock!")
         goready(g1)
-        return True
+        return DEAD_HANDLED
     _flush_std()
     sys.stderr.write("fatal error: all goroutines are asleep - deadlock!\n\n")
     sys.stderr.write(dumpall(None))

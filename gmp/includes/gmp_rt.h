@@ -164,10 +164,4 @@ static inline int gmp_gr_setparent(PyObject *g, PyObject *parent) {
 static inline int gmp_gr_started(PyObject *g) { return ((gmp_gr_flag_t)gmp_gr_api[9])(g); }
 static inline int gmp_gr_active(PyObject *g) { return ((gmp_gr_flag_t)gmp_gr_api[10])(g); }
 
-/* address of a local: measures C stack depth for stack accounting */
-static inline intptr_t gmp_stack_pointer(void) {
-    volatile char probe = 0;
-    return (intptr_t)&probe;
-}
-
 #endif

@@ -31,7 +31,6 @@ cdef extern from "gmp_rt.h" nogil:
     int64_t gmp_nanotime_coarse()
     int64_t gmp_walltime()
     uint32_t gmp_fastrand()
-    Py_ssize_t gmp_stack_pointer()
     uint32_t gmp_fastrandn(uint32_t n)
 
     ctypedef struct gmp_sema_t:
