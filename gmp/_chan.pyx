@@ -30,6 +30,13 @@ from gmp._core import Panic
 from gmp import _core
 
 cdef extern from "Python.h":
+    ctypedef struct PyMethodDef:
+        const char *ml_name
+        void *ml_meth
+        int ml_flags
+        const char *ml_doc
+    enum: METH_FASTCALL
+    object PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, object module)
     bint PyMethod_Check(object o)
     PyObject *PyMethod_GET_SELF(object o)
     PyObject *PyMethod_GET_FUNCTION(object o)
@@ -472,21 +479,16 @@ cdef object selresult(int32_t kind, int32_t idx, object v, bint ok):
     return (idx, None)
 
 
-def select(*cases):
-    """Go's select: waits until one case can proceed and runs it; with
-    gmp.default, never blocks. Cases are ch.recv, ch.recv_ok, (ch.send, v)
-    and gmp.default. Returns (index, value): the received value for recv,
-    (value, ok) for recv_ok, None for a send or the default.
-    Among ready cases one is chosen uniformly at random.
-    Mirrors runtime/select.go:selectgo."""
-    cdef Py_ssize_t ncases = len(cases)
+cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
+    # METH_FASTCALL: the cases arrive as the caller's argument array (borrowed,
+    # alive for the whole call), so no argument tuple is built per select.
     cdef scase_t stack_cases[NSTACK]
     cdef int32_t stack_order[2 * NSTACK]
     cdef scase_t *sc = stack_cases
     cdef int32_t *pollorder = stack_order
     cdef int32_t *lockorder
     cdef int32_t n = 0, i, j, dflt = -1
-    cdef object case
+    cdef PyObject *case
     cdef int32_t *caseidx
     cdef int32_t stack_idx[NSTACK]
     caseidx = stack_idx
@@ -500,13 +502,13 @@ def select(*cases):
     try:
         # parse; nil channels never become ready and are left out, as Go does
         for i in range(ncases):
-            case = cases[i]
-            if case is default:
+            case = args[i]
+            if case == <PyObject *>default:
                 if dflt >= 0:
                     raise Panic("select: multiple default")
                 dflt = i
                 continue
-            parsecase(case, &sc[n])
+            parsecase(<object>case, &sc[n])
             if (<chan>sc[n].c).isnil:
                 continue
             caseidx[n] = i
@@ -514,7 +516,7 @@ def select(*cases):
         lockorder = pollorder + n
         # poll order: a uniform random permutation (inside-out Fisher-Yates)
         for i in range(n):
-            j = fastrandn(i + 1)
+            j = gmp_fastrandn(i + 1)
             pollorder[i] = pollorder[j]
             pollorder[j] = i
         # lock order: by channel address (insertion sort; n is small)
@@ -530,6 +532,22 @@ def select(*cases):
             free(sc)
             free(pollorder)
             free(caseidx)
+
+
+cdef PyMethodDef _select_def
+_select_def.ml_name = "select"
+_select_def.ml_meth = <void *>_select
+_select_def.ml_flags = METH_FASTCALL
+_select_def.ml_doc = """select(*cases)
+--
+
+Go's select: waits until one case can proceed and runs it; with
+gmp.default, never blocks. Cases are ch.recv, ch.recv_ok, (ch.send, v)
+and gmp.default. Returns (index, value): the received value for recv,
+(value, ok) for recv_ok, None for a send or the default.
+Among ready cases one is chosen uniformly at random.
+Mirrors runtime/select.go:selectgo."""
+select = PyCFunction_NewEx(&_select_def, NULL, __name__)
 
 
 cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t *lockorder,

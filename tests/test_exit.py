@@ -14,6 +14,24 @@ def test_deadlock_raises_in_main():
     assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!"
 
 
+import pytest
+
+
+@pytest.mark.parametrize("op", ["gmp.nilchan.recv()", "gmp.nilchan.send(1)", "gmp.select()",
+                                "gmp.select(gmp.nilchan.recv)"])
+def test_forever_block_before_runtime_start_is_deadlock(op):
+    # the first operation of the program parks forever: it must start the
+    # runtime and be reported, not hang the main thread on a semaphore
+    r = run_py(f"""
+        import gmp
+        try:
+            {op}
+        except gmp.Deadlock as e:
+            print("caught:", e)
+    """, timeout=30)
+    assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!", r.stderr
+
+
 def test_deadlock_with_goroutines_blocked():
     r = run_py("""
         import gmp

@@ -39,6 +39,20 @@ def test_malformed_case(bad):
         gmp.select(bad, gmp.default)
 
 
+def test_keyword_arguments_rejected():
+    a = gmp.chan(1)
+    with pytest.raises(TypeError, match="keyword"):
+        gmp.select(a.recv, dflt=gmp.default)
+
+
+def test_many_cases_from_a_list():
+    # more cases than the on-stack arrays hold, passed with *
+    cs = [gmp.chan(1) for _ in range(40)]
+    cs[29].send("x")
+    assert gmp.select(*[c.recv for c in cs]) == (29, "x")
+    assert gmp.select(*[c.recv for c in cs], gmp.default) == (40, None)
+
+
 def test_send_without_value_is_malformed():
     a = gmp.chan(1)
     with pytest.raises(TypeError):

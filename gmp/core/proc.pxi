@@ -386,6 +386,9 @@ cdef int gopark(int32_t reason) except -1:
     cdef object exc
     cdef int r
     if m is None:
+        getg()          # on the main thread this starts the runtime (M0/G1)
+        m = getm()
+    if m is None:
         g = foreign_g()
         g.waitreason = reason
         g.status = _Gwaiting

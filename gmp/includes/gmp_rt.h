@@ -70,9 +70,13 @@ static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOM
 static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
 
 /* ---- thread-local slots ----------------------------------------------- */
-static __thread PyObject *gmp_tls_m = NULL;        /* borrowed: the M object of this thread */
-static __thread PyObject *gmp_tls_fg = NULL;       /* owned: waiter G of a foreign thread */
-static __thread uint64_t gmp_tls_rand = 0;
+/* initial-exec: the slots live in the static TLS block, so reading one is a
+   %fs-relative load instead of a __tls_get_addr call (measured at 3 % of the
+   select fast path). 24 bytes per module fit glibc's reserved surplus. */
+#define GMP_TLS __thread __attribute__((tls_model("initial-exec")))
+static GMP_TLS PyObject *gmp_tls_m = NULL;        /* borrowed: the M object of this thread */
+static GMP_TLS PyObject *gmp_tls_fg = NULL;       /* owned: waiter G of a foreign thread */
+static GMP_TLS uint64_t gmp_tls_rand = 0;
 
 static inline PyObject *gmp_get_tls_m(void) { return gmp_tls_m; }
 static inline void gmp_set_tls_m(PyObject *m) { gmp_tls_m = m; }
