@@ -1,10 +1,13 @@
 """python -m bench: the anchor workloads on gmp and its peers, side by side.
 
 Each (peer, workload, repetition) runs in a fresh interpreter, interleaved
-so that machine noise hits every peer alike; the table shows the median and
-the spread, then the ratios the project's targets are stated in.
+so that machine noise hits every peer alike. A process runs its workload
+--inner times and reports its best run (timeit's rule: noise only ever adds
+time), except W2, which measures one process's RSS growth once. The table
+shows the median over processes and the spread, then the ratios the
+project's targets are stated in.
 
-    python -m bench [--reps 3] [--peers gmp,greenlet,gevent] [--workloads W3,W4a] [--scale 0.5]
+    python -m bench [--reps 3] [--inner 3] [--peers gmp,greenlet,gevent] [--workloads W3,W4a] [--scale 0.5]
 """
 import argparse
 import importlib.util
@@ -20,8 +23,11 @@ from bench.workloads import PEERS, WORKLOADS
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_one(peer, wl, n):
-    code = "import json,sys; from bench.workloads import PEERS; f,_=PEERS[%r][%r]; print(json.dumps(f(%d)))" % (peer, wl, n)
+def run_one(peer, wl, n, inner):
+    # W2 measures the RSS growth of one fresh process: one run only
+    k = 1 if wl == "W2" else inner
+    code = ("import json,sys; from bench.workloads import PEERS; f,_=PEERS[%r][%r]; "
+            "print(json.dumps(min(f(%d) for _ in range(%d))))" % (peer, wl, n, k))
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
@@ -36,6 +42,8 @@ def main():
     ap.add_argument("--peers", default="gmp,greenlet,gevent,asyncio,threading")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--inner", type=int, default=3,
+                    help="runs per process; the process reports its best (W2: always 1)")
     ap.add_argument("--json", default="")
     a = ap.parse_args()
     peers = [p for p in a.peers.split(",") if p]
@@ -51,9 +59,9 @@ def main():
                     continue
                 _, n = PEERS[peer][wl]
                 n = max(1000, int(n * a.scale))
-                res.setdefault((peer, wl), []).append(run_one(peer, wl, n))
-    print("python %s, %s, %d CPUs; median of %d runs, each in a fresh process"
-          % (platform.python_version(), platform.machine(), os.cpu_count(), a.reps))
+                res.setdefault((peer, wl), []).append(run_one(peer, wl, n, a.inner))
+    print("python %s, %s, %d CPUs; median of %d fresh processes, each reporting the best of %d runs"
+          % (platform.python_version(), platform.machine(), os.cpu_count(), a.reps, a.inner))
     print("W2 is bytes per parked task; the rest ns per op. (spread = (max-min)/median)\n")
     hdr = "| workload | " + " | ".join(peers) + " |"
     print(hdr)

@@ -37,9 +37,18 @@ cdef extern from "Python.h":
         const char *ml_doc
     enum: METH_FASTCALL
     object PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, object module)
-    bint PyMethod_Check(object o)
-    PyObject *PyMethod_GET_SELF(object o)
-    PyObject *PyMethod_GET_FUNCTION(object o)
+    Py_ssize_t Py_REFCNT(PyObject *o)
+    PyObject *PyTuple_GET_ITEM(object t, Py_ssize_t i)
+    void PyTuple_SET_ITEM(object t, Py_ssize_t i, object v)
+    int PyObject_GC_IsTracked(object o)
+    void PyObject_GC_Track(object o)
+    ctypedef struct PyTypeObject
+    PyTypeObject *Py_TYPE(PyObject *o)
+    bint PyTuple_Check(PyObject *o)
+    Py_ssize_t PyTuple_GET_SIZE(PyObject *o)
+    bint PyCFunction_Check(PyObject *o)
+    PyObject *PyCFunction_GET_SELF(PyObject *o)
+    void *PyCFunction_GET_FUNCTION(PyObject *o)
 
 
 # ---- wait queues ------------------------------------------------------------
@@ -102,6 +111,8 @@ cdef object _CLOSED = object()
 
 
 @cython.final
+@cython.binding(False)
+@cython.always_allow_keywords(False)
 cdef class chan:
     """A Go channel: chan(size=0). send/recv/recv_ok/close, len(ch), ch.cap,
     iteration until closed and drained."""
@@ -397,13 +408,20 @@ cdef class _Default:
     def __repr__(self):
         return "gmp.default"
 
-default = _Default()
+cdef object _default = _Default()     # C global: select compares by address
+default = _default
 
-# The function objects behind ch.recv / ch.recv_ok / ch.send: a case is
-# recognised by identity, without calling anything.
-cdef PyObject *_fn_recv = PyMethod_GET_FUNCTION(nilchan.recv)
-cdef PyObject *_fn_recv_ok = PyMethod_GET_FUNCTION(nilchan.recv_ok)
-cdef PyObject *_fn_send = PyMethod_GET_FUNCTION(nilchan.send)
+# chan's methods are plain C methods (binding=False): ch.recv is a builtin
+# method whose self is the channel, and calling one goes straight to its C
+# function. A select case is recognised by the identity of that C function,
+# without calling anything.
+cdef object _m = nilchan.recv
+cdef void *_fn_recv = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = nilchan.recv_ok
+cdef void *_fn_recv_ok = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = nilchan.send
+cdef void *_fn_send = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = None
 
 cdef enum:
     CASE_RECV = 0
@@ -417,37 +435,40 @@ cdef struct scase_t:
     int32_t kind
 
 
-cdef int parsecase(object case, scase_t *sc) except -1:
-    cdef object fn
-    cdef object self_
-    if isinstance(case, tuple):
-        if len(case) != 2:
-            raise TypeError("select: a send case is (ch.send, value), got a tuple of %d" % len(case))
-        fn = (<tuple>case)[0]
-        if PyMethod_Check(fn) and PyMethod_GET_FUNCTION(fn) == _fn_send:
-            self_ = <object>PyMethod_GET_SELF(fn)
-            if type(self_) is chan:
-                sc.c = <PyObject *>self_
-                sc.v = <PyObject *>(<tuple>case)[1]
-                sc.kind = CASE_SEND
-                return 0
-        raise TypeError("select: a send case is (ch.send, value), got (%r, ...)" % (fn,))
-    if PyMethod_Check(case):
-        self_ = <object>PyMethod_GET_SELF(case)
-        if type(self_) is chan:
-            if PyMethod_GET_FUNCTION(case) == _fn_recv:
-                sc.c = <PyObject *>self_
-                sc.v = NULL
+cdef int parsecase(PyObject *case, scase_t *sc) except -1:
+    # borrowed pointers throughout: the cases outlive the select call
+    cdef PyObject *fn
+    cdef PyObject *self_
+    cdef void *f
+    if PyCFunction_Check(case):
+        self_ = PyCFunction_GET_SELF(case)
+        if self_ != NULL and Py_TYPE(self_) == <PyTypeObject *>chan:
+            f = PyCFunction_GET_FUNCTION(case)
+            sc.c = self_
+            sc.v = NULL
+            if f == _fn_recv:
                 sc.kind = CASE_RECV
                 return 0
-            if PyMethod_GET_FUNCTION(case) == _fn_recv_ok:
-                sc.c = <PyObject *>self_
-                sc.v = NULL
+            if f == _fn_recv_ok:
                 sc.kind = CASE_RECV_OK
                 return 0
-            if PyMethod_GET_FUNCTION(case) == _fn_send:
+            if f == _fn_send:
                 raise TypeError("select: a send case needs a value: (ch.send, value)")
-    raise TypeError("select: invalid case %r (expected ch.recv, ch.recv_ok, (ch.send, v) or gmp.default)" % (case,))
+    elif PyTuple_Check(case):
+        if PyTuple_GET_SIZE(case) != 2:
+            raise TypeError("select: a send case is (ch.send, value), got a tuple of %d"
+                            % PyTuple_GET_SIZE(case))
+        fn = PyTuple_GET_ITEM(<object>case, 0)
+        if PyCFunction_Check(fn) and PyCFunction_GET_FUNCTION(fn) == _fn_send:
+            self_ = PyCFunction_GET_SELF(fn)
+            if self_ != NULL and Py_TYPE(self_) == <PyTypeObject *>chan:
+                sc.c = self_
+                sc.v = PyTuple_GET_ITEM(<object>case, 1)
+                sc.kind = CASE_SEND
+                return 0
+        raise TypeError("select: a send case is (ch.send, value), got (%r, ...)" % (<object>fn,))
+    raise TypeError("select: invalid case %r (expected ch.recv, ch.recv_ok, (ch.send, v) or gmp.default)"
+                    % (<object>case,))
 
 
 cdef inline void selunlock(scase_t *cases, int32_t *lockorder, int32_t n) noexcept:
@@ -471,12 +492,46 @@ cdef inline void sellock(scase_t *cases, int32_t *lockorder, int32_t n) noexcept
             gmp_lock(&(<chan>prev).lock)
 
 
+# select's (index, value) result tuple is reused while nobody but this module
+# holds it: `k, v = select(...)` drops it before the next select, so the
+# steady state allocates nothing (the trick CPython's enumerate and zip use).
+# The GIL makes the check-and-refill atomic; the tuple is referenced twice
+# while the old items are released, so a __del__ that selects gets a fresh one.
+cdef PyObject *_selpair = NULL
+
+
+cdef object selpair(int32_t idx, object v):
+    global _selpair
+    cdef object t
+    cdef PyObject *oldi
+    cdef PyObject *oldv
+    cdef object i = idx
+    if _selpair != NULL and Py_REFCNT(_selpair) == 1:
+        t = <object>_selpair
+        oldi = PyTuple_GET_ITEM(t, 0)
+        oldv = PyTuple_GET_ITEM(t, 1)
+        Py_INCREF(i)
+        Py_INCREF(v)
+        PyTuple_SET_ITEM(t, 0, i)
+        PyTuple_SET_ITEM(t, 1, v)
+        Py_DECREF(<object>oldi)
+        Py_DECREF(<object>oldv)
+        if not PyObject_GC_IsTracked(t):
+            PyObject_GC_Track(t)
+        return t
+    t = (i, v)
+    Py_XDECREF(_selpair)
+    Py_INCREF(t)
+    _selpair = <PyObject *>t
+    return t
+
+
 cdef object selresult(int32_t kind, int32_t idx, object v, bint ok):
     if kind == CASE_RECV:
-        return (idx, v)
+        return selpair(idx, v)
     if kind == CASE_RECV_OK:
-        return (idx, (v, ok))
-    return (idx, None)
+        return selpair(idx, (v, ok))
+    return selpair(idx, None)
 
 
 cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
@@ -503,12 +558,12 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
         # parse; nil channels never become ready and are left out, as Go does
         for i in range(ncases):
             case = args[i]
-            if case == <PyObject *>default:
+            if case == <PyObject *>_default:
                 if dflt >= 0:
                     raise Panic("select: multiple default")
                 dflt = i
                 continue
-            parsecase(<object>case, &sc[n])
+            parsecase(case, &sc[n])
             if (<chan>sc[n].c).isnil:
                 continue
             caseidx[n] = i
@@ -553,7 +608,7 @@ select = PyCFunction_NewEx(&_select_def, NULL, __name__)
 cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t *lockorder,
                      int32_t n, int32_t dflt, Py_ssize_t ncases):
     cdef int32_t i, k
-    cdef chan c
+    cdef PyObject *cp      # borrowed: the cases hold the channels
     cdef Sudog sg
     cdef Sudog win
     cdef G g
@@ -563,13 +618,13 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     sellock(sc, lockorder, n)
     for i in range(n):
         k = pollorder[i]
-        c = <chan>sc[k].c
+        cp = sc[k].c
         if sc[k].kind == CASE_SEND:
-            if c.closed:
+            if (<chan>cp).closed:
                 selunlock(sc, lockorder, n)
                 raise Panic("send on closed channel")
-            if not wq_empty(&c.recvq):
-                sg = wq_dequeue(&c.recvq)
+            if not wq_empty(&(<chan>cp).recvq):
+                sg = wq_dequeue(&(<chan>cp).recvq)
                 if sg is not None:
                     v = <object>sc[k].v
                     sg.elem = v
@@ -577,53 +632,53 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
                     selunlock(sc, lockorder, n)
                     sg.g.param = sg
                     goready(sg.g)
-                    return (caseidx[k], None)
-            if c.qcount < c.cap:
+                    return selpair(caseidx[k], None)
+            if (<chan>cp).qcount < (<chan>cp).cap:
                 Py_INCREF(<object>sc[k].v)
-                c.buf[c.sendx] = sc[k].v
-                c.sendx += 1
-                if c.sendx == c.cap:
-                    c.sendx = 0
-                c.qcount += 1
+                (<chan>cp).buf[(<chan>cp).sendx] = sc[k].v
+                (<chan>cp).sendx += 1
+                if (<chan>cp).sendx == (<chan>cp).cap:
+                    (<chan>cp).sendx = 0
+                (<chan>cp).qcount += 1
                 selunlock(sc, lockorder, n)
-                return (caseidx[k], None)
+                return selpair(caseidx[k], None)
         else:
-            if not wq_empty(&c.sendq):
-                sg = wq_dequeue(&c.sendq)
+            if not wq_empty(&(<chan>cp).sendq):
+                sg = wq_dequeue(&(<chan>cp).sendq)
                 if sg is not None:
-                    if c.cap == 0:
+                    if (<chan>cp).cap == 0:
                         v = sg.elem
                     else:
-                        v = <object>c.buf[c.recvx]
+                        v = <object>(<chan>cp).buf[(<chan>cp).recvx]
                         Py_DECREF(v)
                         Py_INCREF(sg.elem)
-                        c.buf[c.recvx] = <PyObject *>sg.elem
-                        c.recvx += 1
-                        if c.recvx == c.cap:
-                            c.recvx = 0
-                        c.sendx = c.recvx
+                        (<chan>cp).buf[(<chan>cp).recvx] = <PyObject *>sg.elem
+                        (<chan>cp).recvx += 1
+                        if (<chan>cp).recvx == (<chan>cp).cap:
+                            (<chan>cp).recvx = 0
+                        (<chan>cp).sendx = (<chan>cp).recvx
                     sg.success = True
                     selunlock(sc, lockorder, n)
                     sg.elem = None
                     sg.g.param = sg
                     goready(sg.g)
                     return selresult(sc[k].kind, caseidx[k], v, True)
-            if c.qcount > 0:
-                v = <object>c.buf[c.recvx]
+            if (<chan>cp).qcount > 0:
+                v = <object>(<chan>cp).buf[(<chan>cp).recvx]
                 Py_DECREF(v)
-                c.buf[c.recvx] = NULL
-                c.recvx += 1
-                if c.recvx == c.cap:
-                    c.recvx = 0
-                c.qcount -= 1
+                (<chan>cp).buf[(<chan>cp).recvx] = NULL
+                (<chan>cp).recvx += 1
+                if (<chan>cp).recvx == (<chan>cp).cap:
+                    (<chan>cp).recvx = 0
+                (<chan>cp).qcount -= 1
                 selunlock(sc, lockorder, n)
                 return selresult(sc[k].kind, caseidx[k], v, True)
-            if c.closed:
+            if (<chan>cp).closed:
                 selunlock(sc, lockorder, n)
                 return selresult(sc[k].kind, caseidx[k], None, False)
     if dflt >= 0:
         selunlock(sc, lockorder, n)
-        return (dflt, None)
+        return selpair(dflt, None)
     selunlock(sc, lockorder, n)
     if n == 0:
         gopark(wr_select_nocases)
@@ -645,21 +700,21 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     sellock(sc, lockorder, n)
     # re-check readiness: the state may have changed between passes
     for i in range(n):
-        c = <chan>sc[i].c
+        cp = sc[i].c
         if sc[i].kind == CASE_SEND:
-            if c.closed or not wq_empty(&c.recvq) or c.qcount < c.cap:
+            if (<chan>cp).closed or not wq_empty(&(<chan>cp).recvq) or (<chan>cp).qcount < (<chan>cp).cap:
                 selunlock(sc, lockorder, n)
                 return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
-        elif not wq_empty(&c.sendq) or c.qcount > 0 or c.closed:
+        elif not wq_empty(&(<chan>cp).sendq) or (<chan>cp).qcount > 0 or (<chan>cp).closed:
             selunlock(sc, lockorder, n)
             return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
     for i in range(n):
         k = lockorder[i]
-        c = <chan>sc[k].c
+        cp = sc[k].c
         if sc[k].kind == CASE_SEND:
-            wq_enqueue(&c.sendq, <Sudog>sgs[k])
+            wq_enqueue(&(<chan>cp).sendq, <Sudog>sgs[k])
         else:
-            wq_enqueue(&c.recvq, <Sudog>sgs[k])
+            wq_enqueue(&(<chan>cp).recvq, <Sudog>sgs[k])
     selunlock(sc, lockorder, n)
     try:
         gopark(wr_select)
@@ -671,18 +726,18 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         for i in range(n):
             sg = <Sudog>sgs[i]
             if sg.queued:
-                c = <chan>sc[i].c
+                cp = sc[i].c
                 if sc[i].kind == CASE_SEND:
-                    wq_unlink(&c.sendq, sg)
+                    wq_unlink(&(<chan>cp).sendq, sg)
                 else:
-                    wq_unlink(&c.recvq, sg)
+                    wq_unlink(&(<chan>cp).recvq, sg)
                 Py_DECREF(sg)
         selunlock(sc, lockorder, n)
     k = win.caseidx
     if sc[k].kind == CASE_SEND:
         if not win.success:
             raise Panic("send on closed channel")
-        return (caseidx[k], None)
+        return selpair(caseidx[k], None)
     v = win.elem
     win.elem = None
     return selresult(sc[k].kind, caseidx[k], v, win.success)
