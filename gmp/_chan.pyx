@@ -21,7 +21,7 @@ from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from gmp.includes.rt cimport *
-from gmp._core cimport G, M, getm, getg, gopark, goready, fastrandn, wr_chan_receive, \
+from gmp._core cimport G, M, getm, getg, gopark, goparkx, gothrow, goready, fastrandn, wr_chan_receive, \
     wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_semacquire, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait
@@ -271,11 +271,9 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
         return chansend(c, ep, block)
     wq_enqueue(&c.sendq, sg)
     gmp_unlock(&c.lock)
-    try:
-        gopark(wr_chan_send)
-    except BaseException:
+    if goparkx(wr_chan_send):
         chanpark_cleanup(c, &c.sendq, sg)
-        raise
+        gothrow(g)
     if not sg.success:
         raise Panic("send on closed channel")
     return True
@@ -352,11 +350,9 @@ cdef object chanrecv(chan c, bint block, bint *ok):
         return chanrecv(c, block, ok)
     wq_enqueue(&c.recvq, sg)
     gmp_unlock(&c.lock)
-    try:
-        gopark(wr_chan_receive)
-    except BaseException:
+    if goparkx(wr_chan_receive):
         chanpark_cleanup(c, &c.recvq, sg)
-        raise
+        gothrow(g)
     ok[0] = sg.success
     v = sg.elem
     sg.elem = None

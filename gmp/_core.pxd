@@ -123,6 +123,8 @@ cdef class M:
 cdef M getm()
 cdef G getg()
 cdef int gopark(int32_t reason) except -1
+cdef int goparkx(int32_t reason) except -1
+cdef int gothrow(G g) except -1
 cdef void goready(G g)
 cdef int64_t nanotime() noexcept nogil
 cdef uint32_t fastrandn(uint32_t n) noexcept nogil

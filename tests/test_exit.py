@@ -32,6 +32,24 @@ def test_forever_block_before_runtime_start_is_deadlock(op):
     assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!", r.stderr
 
 
+@pytest.mark.parametrize("op", ["c.send('stale')", "c.recv()"])
+def test_deadlock_in_channel_op_leaves_no_waiter_behind(op):
+    # the exception thrown into the parked op must take its sudog off the
+    # channel's queue: afterwards the channel works as if it never happened
+    r = run_py(f"""
+        import gmp
+        c = gmp.chan()
+        try:
+            {op}
+        except gmp.Deadlock:
+            pass
+        print(gmp._chan._sendq_len(c), gmp._chan._recvq_len(c))
+        gmp.go(c.send, "fresh")
+        print(c.recv())
+    """, timeout=30)
+    assert r.stdout.split() == ["0", "0", "fresh"], r.stderr
+
+
 def test_deadlock_with_goroutines_blocked():
     r = run_py("""
         import gmp

@@ -240,3 +240,16 @@ def test_select_loop_producer_consumer():
     quit.send(None)
     done.recv()
     assert out == list(range(1000))
+
+
+def test_results_held_by_the_caller_are_never_rewritten():
+    # select reuses its result tuple only when nobody else holds it
+    a = gmp.chan(4)
+    for i in range(4):
+        a.send(i)
+    kept = [gmp.select(a.recv) for _ in range(2)]
+    k, v = gmp.select(a.recv)
+    last = gmp.select(a.recv, gmp.default)
+    assert kept == [(0, 0), (0, 1)] and (k, v) == (0, 2) and last == (0, 3)
+    assert gmp.select(a.recv, gmp.default) == (1, None)
+    assert kept == [(0, 0), (0, 1)] and last == (0, 3)

@@ -380,10 +380,27 @@ cdef int gopark(int32_t reason) except -1:
     Raises g.throwexc if one was set while it was parked.
     Mirrors runtime/proc.go:gopark. The caller has already published g
     (in a sudog or a timer) and released every lock."""
+    if goparkx(reason):
+        gothrow(getg())
+    return 0
+
+
+cdef int gothrow(G g) except -1:
+    """Raises the exception thrown into g while it was parked."""
+    exc = g.throwexc
+    g.throwexc = None
+    raise exc
+
+
+cdef int goparkx(int32_t reason) except -1:
+    """gopark without the raise: returns 1 when g woke to an exception thrown
+    into it (g.throwexc), which the caller raises with gothrow(g) after its
+    own clean-up. Channel operations park this way so that their frames,
+    which every parked goroutine's saved stack contains, hold no exception
+    handler state (try/except added 80 bytes to chanrecv's frame)."""
     cdef M m = getm()
     cdef G g
     cdef G nxt
-    cdef object exc
     cdef int r
     if m is None:
         getg()          # on the main thread this starts the runtime (M0/G1)
@@ -412,11 +429,7 @@ cdef int gopark(int32_t reason) except -1:
         else:
             execute(m, nxt, False)
         # resumed: execute() set m.curg = g and g.status = _Grunning
-    if g.throwexc is not None:
-        exc = g.throwexc
-        g.throwexc = None
-        raise exc
-    return 0
+    return g.throwexc is not None
 
 
 cdef void goready(G g):
@@ -449,17 +462,56 @@ cdef inline void wakem(M m):
         gmp_sema_post(&m.park)
 
 
-def _gentry():
-    """Body of every goroutine greenlet: runs Gs one after another, so that a
-    finished G's greenlet runs the next unstarted G (Go's gfget/gfput)."""
+cdef extern from "gmp_gentry.h":
+    ctypedef object (*gmp_gstep_t)(object g, int failed)
+    ctypedef int (*gmp_gtake_t)(object g, PyObject **fn, PyObject **args, PyObject **kw) except -1
+    gmp_gstep_t gmp_gstart_cb
+    gmp_gtake_t gmp_gtake_cb
+    gmp_gstep_t gmp_gdone_cb
+    ctypedef struct PyMethodDef:
+        pass
+    PyMethodDef gmp_gentry_def
+    object PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, PyObject *module)
+
+
+# Body of every goroutine greenlet: runs Gs one after another, so that a
+# finished G's greenlet runs the next unstarted G (Go's gfget/gfput). The
+# loop is C (gmp_gentry.h); these are its steps.
+
+cdef object gstart(object unused, int failed):
     cdef M m = getm()
     cdef G g = m.nextg
     m.nextg = None
-    while g is not None:
-        if rungoroutine(g):
-            return None     # killed (GreenletExit): let the greenlet end
-        g = gfinish(g)
-    return None
+    return g
+
+
+cdef int gtake(object og, PyObject **fn, PyObject **args, PyObject **kw) except -1:
+    cdef G g = <G>og
+    fn[0] = <PyObject *>g.fn
+    Py_INCREF(g.fn)
+    args[0] = <PyObject *>g.args
+    Py_INCREF(g.args)
+    g.args = None
+    if g.kwargs is not None:
+        kw[0] = <PyObject *>g.kwargs
+        Py_INCREF(g.kwargs)
+        g.kwargs = None
+    else:
+        kw[0] = NULL
+    return 0
+
+
+cdef object gdone(object og, int failed):
+    cdef G g = <G>og
+    if failed and goexc(g, takeexc()):
+        return None         # killed (GreenletExit): let the greenlet end
+    return gfinish(g)
+
+
+gmp_gstart_cb = gstart
+gmp_gtake_cb = gtake
+gmp_gdone_cb = gdone
+cdef object _gentry = PyCFunction_NewEx(&gmp_gentry_def, NULL, NULL)
 
 
 cdef extern from "Python.h":
@@ -483,24 +535,6 @@ cdef object takeexc():
     Py_XDECREF(v)
     Py_XDECREF(tb)
     return e
-
-
-cdef bint rungoroutine(G g) except? True:
-    """Calls g's function. Its C frame is part of every parked goroutine's
-    saved stack, so it holds no try/except (Cython's exception temporaries
-    tripled its size): errors are handled by goexc, after the call unwound."""
-    cdef PyObject *r
-    cdef object fn = g.fn
-    cdef tuple args = g.args
-    cdef dict kwargs = g.kwargs
-    g.args = None
-    g.kwargs = None
-    r = PyObject_Call(<PyObject *>fn, <PyObject *>args,
-                      <PyObject *>kwargs if kwargs is not None else NULL)
-    if r == NULL:
-        return goexc(g, takeexc())
-    Py_XDECREF(r)               # the result is dropped, as Go drops it
-    return False
 
 
 cdef bint goexc(G g, object e) except? True:

@@ -116,3 +116,8 @@ def _p_has_runnext(int pid):
 
 def _p_gfree_len(int pid):
     return len((<P>allp[pid]).gfree)
+
+
+def _ggreenlet(G g):
+    """The greenlet that runs g (None before it starts or after it ends)."""
+    return g.gr
