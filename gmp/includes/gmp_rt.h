@@ -66,6 +66,11 @@ static inline void gmp_lock(gmp_lock_t *l) {
         }
     }
 }
+/* relaxed loads of fields another thread writes under a lock: for lock-free
+   guesses that are confirmed under the lock (Go's chan.go "empty" checks) */
+#define gmp_relaxed_i32(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define gmp_relaxed_ssize(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define gmp_relaxed_ptr(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
 static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
 

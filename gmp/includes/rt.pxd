@@ -20,6 +20,9 @@ cdef extern from "gmp_rt.h" nogil:
     void gmp_lock_init(gmp_lock_t *l)
     void gmp_lock(gmp_lock_t *l)
     void gmp_unlock(gmp_lock_t *l)
+    int gmp_relaxed_i32(int x)
+    Py_ssize_t gmp_relaxed_ssize(Py_ssize_t x)
+    void *gmp_relaxed_ptr(void *x)
     bint gmp_lock_held(gmp_lock_t *l)
 
     void *gmp_get_tls_m()
