@@ -66,7 +66,7 @@ def main():
     hdr = "| workload | " + " | ".join(peers) + " |"
     print(hdr)
     print("|---|" + "---:|" * len(peers))
-    med = {}
+    med, best = {}, {}
     for wl in wls:
         cells = []
         for peer in peers:
@@ -76,30 +76,38 @@ def main():
                 continue
             m = statistics.median(v)
             med[(peer, wl)] = m
+            best[(peer, wl)] = min(v)
             spread = (max(v) - min(v)) / m * 100 if m else 0
             cells.append("%s (%d%%)" % (format(round(m), ","), spread))
         print("| %s | %s |" % (wl, " | ".join(cells)))
-    print("\nTargets (issue #2), ratios from this run:")
+    print("\nTargets (issue #2), ratios from this run: of the medians, and of the best"
+          "\nprocess of each cell (noise only adds time, so the best is the steadier figure):")
 
-    def ratio(num, den):
-        if num in med and den in med:
-            return med[num] / med[den]
+    def ratio(d, num, den):
+        if num in d and den in d:
+            return d[num] / d[den]
         return None
 
     checks = [
-        ("W3 gmp / greenlet round trip", ratio(("gmp", "W3"), ("greenlet", "W3")), "<=", 1.6),
-        ("W4a gevent / gmp (speed-up)", ratio(("gevent", "W4a"), ("gmp", "W4a")), ">=", 2.5),
-        ("W4b gevent / gmp (speed-up)", ratio(("gevent", "W4b"), ("gmp", "W4b")), ">=", 2.5),
-        ("W5 gmp / W4a gmp", ratio(("gmp", "W5"), ("gmp", "W4a")), "<=", 3.0),
-        ("W1 asyncio / gmp (speed-up)", ratio(("asyncio", "W1"), ("gmp", "W1")), ">=", 5.0),
-        ("W2 gmp / greenlet RSS", ratio(("gmp", "W2"), ("greenlet", "W2")), "<=", 1.15),
+        ("W3 gmp / greenlet round trip", ("gmp", "W3"), ("greenlet", "W3"), "<=", 1.6),
+        ("W4a gevent / gmp (speed-up)", ("gevent", "W4a"), ("gmp", "W4a"), ">=", 2.5),
+        ("W4b gevent / gmp (speed-up)", ("gevent", "W4b"), ("gmp", "W4b"), ">=", 2.5),
+        ("W5 gmp / W4a gmp", ("gmp", "W5"), ("gmp", "W4a"), "<=", 3.0),
+        ("W1 asyncio / gmp (speed-up)", ("asyncio", "W1"), ("gmp", "W1"), ">=", 5.0),
+        ("W2 gmp / greenlet RSS", ("gmp", "W2"), ("greenlet", "W2"), "<=", 1.15),
     ]
-    for name, r, op, target in checks:
-        if r is None:
-            print("  %-32s n/a" % name)
+    print("  %-32s %8s %8s  %s" % ("", "median", "best", "target"))
+    for name, num, den, op, target in checks:
+        rm, rb = ratio(med, num, den), ratio(best, num, den)
+        if rm is None:
+            print("  %-32s %8s" % (name, "n/a"))
             continue
-        ok = r <= target if op == "<=" else r >= target
-        print("  %-32s %6.2f  (target %s %.2f)  %s" % (name, r, op, target, "met" if ok else "NOT met"))
+
+        def ok(r):
+            return r <= target if op == "<=" else r >= target
+        print("  %-32s %8.2f %8.2f  %s %.2f  %s" % (
+            name, rm, rb, op, target,
+            "met" if ok(rm) and ok(rb) else ("met (best only)" if ok(rb) else "NOT met")))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"%s/%s" % k: v for k, v in res.items()}, f, indent=1)
