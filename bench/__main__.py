@@ -108,6 +108,12 @@ def main():
         print("  %-32s %8.2f %8.2f  %s %.2f  %s" % (
             name, rm, rb, op, target,
             "met" if ok(rm) and ok(rb) else ("met (best only)" if ok(rb) else "NOT met")))
+    extra = [("W5h gmp / W4a gmp (cases built once)", ("gmp", "W5h"), ("gmp", "W4a")),
+             ("W5floor gmp / W4a gmp (no select)", ("gmp", "W5floor"), ("gmp", "W4a"))]
+    for name, num, den in extra:
+        rm, rb = ratio(med, num, den), ratio(best, num, den)
+        if rm is not None:
+            print("  %-40s %8.2f %8.2f  (context for W5, no target)" % (name, rm, rb))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"%s/%s" % k: v for k, v in res.items()}, f, indent=1)

@@ -137,6 +137,47 @@ def gmp_w5(n):
     return dt / n * 1e9
 
 
+def gmp_w5h(n):
+    """W5 with the cases built once, outside the loop (not an anchor
+    workload): what select itself costs, without creating the two bound
+    methods ready.recv and idle.recv on every iteration."""
+    import gmp
+    ready, idle = gmp.chan(1), gmp.chan()
+    select = gmp.select
+    send = ready.send
+    cases = (ready.recv, idle.recv)
+    cnt = 0
+    t = time.perf_counter()
+    for i in range(n):
+        send(i)
+        k, v = select(*cases)
+        cnt += k == 0
+    dt = time.perf_counter() - t
+    _check(cnt == n, "W5h count")
+    return dt / n * 1e9
+
+
+def gmp_w5floor(n):
+    """Not a select at all (not an anchor workload): W4a's send+recv pair
+    plus what any select(ready.recv, idle.recv) pays before doing anything,
+    two bound-method creations and a two-argument C call (operator.is_).
+    W5 can come no closer to W4a than this."""
+    import operator
+    import gmp
+    ready, idle = gmp.chan(1), gmp.chan()
+    f = operator.is_
+    send, recv = ready.send, ready.recv
+    s = 0
+    t = time.perf_counter()
+    for i in range(n):
+        send(i)
+        f(ready.recv, idle.recv)
+        s += recv()
+    dt = time.perf_counter() - t
+    _check(s == n * (n - 1) // 2, "W5floor sum")
+    return dt / n * 1e9
+
+
 def gmp_w6(n):
     import gmp
     jobs, results = gmp.chan(128), gmp.chan(128)
@@ -509,7 +550,7 @@ def threading_w4b(n):
 PEERS = {
     "gmp": {"W1": (gmp_w1, 200_000), "W2": (gmp_w2, 100_000), "W3": (gmp_w3, 300_000),
             "W4a": (gmp_w4a, 1_000_000), "W4b": (gmp_w4b, 1_000_000), "W5": (gmp_w5, 500_000),
-            "W6": (gmp_w6, 200_000)},
+            "W6": (gmp_w6, 200_000), "W5h": (gmp_w5h, 500_000), "W5floor": (gmp_w5floor, 500_000)},
     "greenlet": {"W1": (greenlet_w1, 200_000), "W2": (greenlet_w2, 100_000),
                  "W3": (greenlet_w3, 1_000_000)},
     "gevent": {"W1": (gevent_w1, 100_000), "W3": (gevent_w3, 100_000),
@@ -521,4 +562,4 @@ PEERS = {
     "threading": {"W3": (threading_w3, 20_000), "W4a": (threading_w4a, 300_000),
                   "W4b": (threading_w4b, 100_000)},
 }
-WORKLOADS = ["W1", "W2", "W3", "W4a", "W4b", "W5", "W6"]
+WORKLOADS = ["W1", "W2", "W3", "W4a", "W4b", "W5", "W6", "W5h", "W5floor"]
