@@ -106,6 +106,7 @@ cdef class P:
     cdef gmp_lock_t timerlock
     cdef timerent_t *timers         # 4-ary min-heap, protected by timerlock
     cdef int32_t ntimers            # protected by timerlock
+    cdef int32_t nstale             # heap entries of disarmed timers; protected by timerlock
     cdef int32_t timerscap
 
 cdef class M:

@@ -129,3 +129,27 @@ def test_sleep_in_plain_thread():
     t.start()
     t.join()
     assert r == [1]
+
+
+def test_stopped_timers_do_not_keep_their_callbacks_alive():
+    # a stopped timer leaves a stale heap entry; once those are over a quarter
+    # of the heap they are dropped, releasing the callback long before the
+    # old deadline (Go's time.go cleans deleted timers the same way)
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    refs = []
+    before = gmp._core._sched_counts()["ntimers"]
+    for _ in range(500):
+        obj = Payload()
+        refs.append(weakref.ref(obj))
+        t = gmp.after_func(3600, lambda obj=obj: None)
+        t.stop()
+        del obj, t
+    gc.collect()
+    alive = sum(r() is not None for r in refs)
+    assert alive < 100, alive
+    assert gmp._core._sched_counts()["ntimers"] == before

@@ -6,6 +6,10 @@
 #   t.seq changes whenever t is armed or disarmed; a heap entry is live iff
 #   entry.seq == t.seq and t.active.
 #   sched.ntimers counts active timers (deadlock detection looks at it).
+#   p.nstale counts p's stale entries (at most: an entry of a timer disarmed
+#   on another P is counted there); once they are over a quarter of the
+#   heap, cleantimers drops them, so that a stopped timer's callback does not
+#   stay alive until its old deadline (Go's time.go cleans the same way).
 #   Each heap entry owns a strong reference to its _Timer.
 
 cdef enum:
@@ -120,55 +124,90 @@ cdef bint deltimer(_Timer t):
     was = t.active
     t.active = False
     t.seq += 1
+    if was:
+        p.nstale += 1
     gmp_unlock(&p.timerlock)
     if was:
         gmp_xadd64(&sched.ntimers, -1)
+        if p.nstale >= 64 and p.nstale * 4 > p.ntimers:
+            cleantimers(p)
     return was
 
 
+cdef void cleantimers(P p):
+    """Drops p's stale heap entries and re-heapifies the rest; the dropped
+    references are released after the lock (a destructor may run)."""
+    cdef int32_t i, j = 0, nd = 0
+    cdef timerent_t e
+    cdef PyObject **drop
+    gmp_lock(&p.timerlock)
+    drop = <PyObject **>malloc(p.ntimers * sizeof(PyObject *) + 1)
+    if drop == NULL:
+        gmp_unlock(&p.timerlock)
+        return
+    for i in range(p.ntimers):
+        e = p.timers[i]
+        if e.seq == (<_Timer>e.t).seq and (<_Timer>e.t).active:
+            p.timers[j] = e
+            j += 1
+        else:
+            drop[nd] = <PyObject *>e.t
+            nd += 1
+    p.ntimers = j
+    p.nstale = 0
+    i = (j - 2) // 4
+    while i >= 0:
+        siftdown(p.timers, j, i)
+        i -= 1
+    gmp_unlock(&p.timerlock)
+    for i in range(nd):
+        Py_DECREF(<object>drop[i])
+    free(drop)
+
+
 cdef int runtimers(P p, int64_t now) except -1:
-    """Fires p's expired timers; returns how many fired. The heap is only
-    locked while entries are taken off; the timers fire with no lock held.
+    """Fires p's expired timers; returns how many fired. The heap is locked
+    only while one entry is taken off (no allocation, no reference dropped
+    under the lock); each timer fires with no lock held.
     Mirrors runtime/time.go:runtimer. Can be executed by any P."""
-    cdef list fired = None
-    cdef list stale = None
     cdef _Timer t
     cdef timerent_t e
     cdef int64_t nxt
+    cdef int nfired = 0
+    cdef bint fire
     if p.ntimers == 0:
         return 0
     if now == 0:
         now = gmp_nanotime()
-    gmp_lock(&p.timerlock)
-    while p.ntimers > 0 and p.timers[0].when <= now:
+    while True:
+        gmp_lock(&p.timerlock)
+        if p.ntimers == 0 or p.timers[0].when > now:
+            gmp_unlock(&p.timerlock)
+            return nfired
         e = p.timers[0]
         timerpop(p)
-        t = <_Timer>e.t
-        if e.seq != t.seq or not t.active:
-            if stale is None:
-                stale = []
-            stale.append(t)
+        t = <_Timer>e.t             # takes over the popped entry's reference
+        Py_DECREF(t)
+        fire = e.seq == t.seq and t.active
+        if not fire:
+            if p.nstale > 0:
+                p.nstale -= 1
+        elif t.period > 0:
+            nxt = t.when + t.period
+            if nxt <= now:
+                nxt = now + t.period - (now - t.when) % t.period
+            t.when = nxt
+            Py_INCREF(t)
+            timerpush(p, nxt, t.seq, <void *>t)
         else:
-            if fired is None:
-                fired = []
-            fired.append(t)
-            if t.period > 0:
-                nxt = t.when + t.period
-                if nxt <= now:
-                    nxt = now + t.period - (now - t.when) % t.period
-                t.when = nxt
-                Py_INCREF(t)
-                timerpush(p, nxt, t.seq, <void *>t)
-            else:
-                t.active = False
+            t.active = False
+        gmp_unlock(&p.timerlock)
+        if fire:
+            if t.period == 0:
                 gmp_xadd64(&sched.ntimers, -1)
-        Py_DECREF(t)                # the popped entry's reference
-    gmp_unlock(&p.timerlock)
-    if fired is None:
-        return 0
-    for t in fired:
-        firetimer(t)
-    return len(fired)
+            nfired += 1
+            firetimer(t)
+        t = None                    # the last reference may go: not under the lock
 
 
 cdef int firetimer(_Timer t) except -1:
@@ -203,6 +242,8 @@ cdef int64_t nexttimer():
                     best = e.when
                 break
             timerpop(p)
+            if p.nstale > 0:
+                p.nstale -= 1
             gmp_unlock(&p.timerlock)
             Py_DECREF(t)            # may run a destructor: never under the lock
             gmp_lock(&p.timerlock)
