@@ -1,11 +1,136 @@
-"""gmp.sync: Go's sync package. Blocking parks only the calling goroutine
-(a plain thread blocks on an OS semaphore with the GIL released)."""
+"""gmp.sync: Go's sync package, and x/sync/errgroup's Group as ErrGroup.
+Blocking parks only the calling goroutine (a plain thread blocks on an OS
+semaphore with the GIL released)."""
+from gmp._core import go as _go, GoExit as _GoExit, Panic as _Panic
 from gmp._chan import (
     WaitGroup as WaitGroup,
     Mutex as Mutex,
     RWMutex as RWMutex,
     Once as Once,
     Cond as Cond,
+    chan as _chan,
 )
+from gmp import context as _context
+from greenlet import GreenletExit as _GreenletExit
 
-__all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond"]
+__all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond", "ErrGroup"]
+
+
+class ErrGroup:
+    """A group of goroutines working on subtasks of one task (Go's
+    golang.org/x/sync/errgroup.Group).
+
+    ``g.go(fn, *args)`` runs fn in a goroutine of the group; an exception
+    raised by fn goes to the group (never to the crash handler): the first
+    one is kept and cancels the group's context, ``g.ctx``. ``g.wait()``
+    waits for every goroutine, then raises the first exception (returns
+    None when all succeeded). ``g.set_limit(n)`` bounds how many run at once:
+    ``g.go`` then blocks until one finishes, ``g.try_go`` returns False.
+
+    As a context manager, ``with ErrGroup() as g:`` waits for the group on
+    exit. An exception raised by the body counts as the group's error too
+    (it cancels ``g.ctx`` at once); the first error of all is raised. The
+    other exceptions are kept, in order, in ``g.errors`` and listed in a note
+    on the raised one (``add_note``); an exception raised by the body while
+    a goroutine's came first is that one's ``__context__``.
+    """
+
+    __slots__ = ("_wg", "_sem", "_mu", "errors", "ctx", "_cancel", "__weakref__")
+
+    def __init__(self, ctx=None):
+        self._wg = WaitGroup()
+        self._sem = None
+        self._mu = Mutex()
+        self.errors = []
+        self.ctx, self._cancel = _context.with_cancel_cause(
+            ctx if ctx is not None else _context.background())
+
+    @classmethod
+    def with_context(cls, ctx):
+        """A new group and the context it cancels on its first error (or
+        once wait() returns): ``g, ctx = ErrGroup.with_context(parent)``."""
+        g = cls(ctx)
+        return g, g.ctx
+
+    def set_limit(self, n):
+        """At most n goroutines of the group run at once; n < 0: no limit.
+        Changing it while goroutines of the group are running panics, as Go's."""
+        sem = self._sem
+        if sem is not None and len(sem) != 0:
+            raise _Panic("errgroup: modify limit while %d goroutines in the group are still active"
+                         % len(sem))
+        if n < 0:
+            self._sem = None
+        else:
+            self._sem = _chan(int(n))
+
+    def go(self, fn, *args, **kwargs):
+        """Runs fn(*args, **kwargs) in a new goroutine of the group, first
+        waiting for a free slot when a limit is set."""
+        sem = self._sem
+        if sem is not None:
+            sem.send(None)
+        self._wg.add(1)
+        _go(self._run, sem, fn, args, kwargs)
+
+    def try_go(self, fn, *args, **kwargs):
+        """Like go(), but returns False instead of waiting for a free slot."""
+        sem = self._sem
+        if sem is not None and not sem.send_nowait(None):
+            return False
+        self._wg.add(1)
+        _go(self._run, sem, fn, args, kwargs)
+        return True
+
+    def _run(self, sem, fn, args, kwargs):
+        try:
+            fn(*args, **kwargs)
+        except (_GoExit, _GreenletExit):
+            raise                   # a goroutine's normal ends, not errors
+        except BaseException as e:
+            self._fail(e)
+        finally:
+            if sem is not None:
+                sem.recv()
+            self._wg.done()
+
+    def _fail(self, e):
+        with self._mu:
+            self.errors.append(e)
+            first = len(self.errors) == 1
+        if first:
+            self._cancel(e)
+
+    def wait(self):
+        """Waits for every goroutine of the group; raises the first exception
+        any of them raised. Cancels the group's context either way."""
+        self._wg.wait()
+        self._cancel(None)
+        with self._mu:
+            errs = list(self.errors)
+        if errs:
+            first = errs[0]
+            if len(errs) > 1:
+                _note(first, errs[1:])
+            raise first
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if exc is not None and not isinstance(exc, (_GoExit, _GreenletExit)):
+            self._fail(exc)
+        self.wait()
+        return False
+
+
+def _note(first, others):
+    if getattr(first, "_gmp_errgroup_noted", False):
+        return
+    try:
+        first._gmp_errgroup_noted = True
+    except AttributeError:
+        pass
+    lines = ["gmp.sync.ErrGroup: %d more exception(s) in the group (ErrGroup.errors):" % len(others)]
+    lines += ["  %s: %s" % (type(e).__name__, e) for e in others]
+    first.add_note("\n".join(lines))

@@ -1,0 +1,444 @@
+"""gmp.context: Go's context package for goroutines.
+
+A Context carries a cancellation signal, a deadline and request-scoped
+values down a tree of calls and goroutines:
+
+    ctx, cancel = gmp.context.with_timeout(gmp.context.background(), 0.5)
+    try:
+        k, v = gmp.select(ctx.done().recv, results.recv)
+        if k == 0:
+            raise ctx.err()           # gmp.context.DeadlineExceeded
+    finally:
+        cancel()
+
+Cancelling a context closes its ``done()`` channel and cancels every
+descendant at once; a cancelled context stops its deadline timer and leaves
+its parent's child set, so nothing outlives it. Cancel functions are
+idempotent and may be called from any goroutine or plain thread.
+
+Deadlines are wall-clock times in seconds (``time.time()``), as Go's
+time.Time; the timers behind them run on the runtime's monotonic clock.
+``err()`` returns the sentinel exception instances ``Canceled`` and
+``DeadlineExceeded`` (compare with ``is``; ``raise ctx.err()`` works).
+"""
+import time as _time
+
+from gmp._core import go as _go, Panic as _Panic
+from gmp._chan import chan as _chan, nilchan as _nilchan, select as _select, Mutex as _Mutex
+from gmp.time import after_func as _after_func
+
+__all__ = [
+    "Context", "background", "todo", "with_cancel", "with_cancel_cause", "with_timeout",
+    "with_deadline", "with_value", "without_cancel", "after_func", "cause",
+    "Canceled", "DeadlineExceeded", "CanceledError", "DeadlineExceededError",
+]
+
+
+class CanceledError(Exception):
+    """The type of ``Canceled``: the context was cancelled."""
+
+
+class DeadlineExceededError(TimeoutError):
+    """The type of ``DeadlineExceeded``: the context's deadline passed.
+    A TimeoutError, as Go's DeadlineExceeded reports Timeout() true."""
+
+
+Canceled = CanceledError("context canceled")
+DeadlineExceeded = DeadlineExceededError("context deadline exceeded")
+
+_closedchan = _chan()
+_closedchan.close()
+
+
+class Context:
+    """The interface every context implements (Go's context.Context).
+    Subclass it to write your own; the defaults are those of a context
+    that is never cancelled and carries nothing."""
+
+    __slots__ = ()
+
+    def deadline(self):
+        """The wall-clock time (``time.time()`` seconds) at which the context
+        is cancelled, or None when it has no deadline."""
+        return None
+
+    def done(self):
+        """A channel closed when the context is cancelled; ``nilchan`` (never
+        ready, ignored by select) for a context that cannot be cancelled."""
+        return _nilchan
+
+    def err(self):
+        """None while ``done()`` is open; then ``Canceled`` or ``DeadlineExceeded``."""
+        return None
+
+    def value(self, key):
+        """The value bound to key along the chain of parents, or None."""
+        return None
+
+
+class _EmptyCtx(Context):
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return self._name
+
+
+_background = _EmptyCtx("context.Background")
+_todo = _EmptyCtx("context.TODO")
+
+
+def background():
+    """The root of every context tree: never cancelled, no deadline, no values."""
+    return _background
+
+
+def todo():
+    """Like background(); marks a place where the right context is not yet known."""
+    return _todo
+
+
+def _name(c):
+    return repr(c)
+
+
+# The key under which a cancellable context answers value(): the nearest
+# cancellable ancestor, as Go's &cancelCtxKey.
+_cancel_key = object()
+
+
+class _CancelCtx(Context):
+    """A context that can be cancelled (Go's cancelCtx). ``_mu`` guards
+    ``_done``, ``_err``, ``_cause`` and ``_children``; locks are taken parent
+    before child."""
+
+    __slots__ = ("_parent", "_mu", "_done", "_err", "_cause", "_children", "__weakref__")
+
+    def __init__(self, parent):
+        if parent is None:
+            raise _Panic("cannot create context from nil parent")
+        self._parent = parent
+        self._mu = _Mutex()
+        self._done = None           # made on first done(), as Go does
+        self._err = None
+        self._cause = None
+        self._children = None       # dict used as an ordered set
+
+    def deadline(self):
+        return self._parent.deadline()
+
+    def value(self, key):
+        if key is _cancel_key:
+            return self
+        return _value(self._parent, key)
+
+    def done(self):
+        d = self._done
+        if d is not None:
+            return d
+        with self._mu:
+            if self._done is None:
+                self._done = _closedchan if self._err is not None else _chan()
+            return self._done
+
+    def err(self):
+        with self._mu:
+            return self._err
+
+    def _mark(self, err, cause):
+        """Cancels this context alone; returns its children (to cancel
+        next) or None if it was already cancelled."""
+        with self._mu:
+            if self._err is not None:
+                return None
+            self._err = err
+            self._cause = cause if cause is not None else err
+            d = self._done
+            if d is None:
+                self._done = _closedchan
+            else:
+                d.close()
+            children = self._children
+            self._children = None
+            self._stop()
+        return children if children is not None else ()
+
+    def _stop(self):
+        pass
+
+    def _cancel(self, remove, err, cause):
+        """Cancels this context and all its descendants, without recursion
+        (a chain of any depth), then leaves the parent's child set."""
+        children = self._mark(err, cause)
+        if children is None:
+            return
+        stack = list(children)
+        while stack:
+            c = stack.pop()
+            sub = c._mark(err, cause)
+            if sub:
+                stack.extend(sub)
+        if remove:
+            _remove_child(self._parent, self)
+
+    def __repr__(self):
+        return _name(self._parent) + ".WithCancel"
+
+
+class _TimerCtx(_CancelCtx):
+    """A cancelCtx with a deadline and the runtime timer that enforces it."""
+
+    __slots__ = ("_deadline", "_timer")
+
+    def __init__(self, parent, d):
+        _CancelCtx.__init__(self, parent)
+        self._deadline = d
+        self._timer = None
+
+    def deadline(self):
+        return self._deadline
+
+    def _stop(self):
+        t = self._timer
+        if t is not None:
+            self._timer = None
+            t.stop()
+
+    def __repr__(self):
+        return "%s.WithDeadline(%s [%.6fs])" % (
+            _name(self._parent), _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(self._deadline)),
+            self._deadline - _time.time())
+
+
+class _ValueCtx(Context):
+    __slots__ = ("_parent", "_key", "_val")
+
+    def __init__(self, parent, key, val):
+        self._parent = parent
+        self._key = key
+        self._val = val
+
+    def deadline(self):
+        return self._parent.deadline()
+
+    def done(self):
+        return self._parent.done()
+
+    def err(self):
+        return self._parent.err()
+
+    def value(self, key):
+        return _value(self, key)
+
+    def __repr__(self):
+        return "%s.WithValue(%r, %r)" % (_name(self._parent), self._key, self._val)
+
+
+class _WithoutCancelCtx(Context):
+    __slots__ = ("_parent",)
+
+    def __init__(self, parent):
+        self._parent = parent
+
+    def value(self, key):
+        return _value(self._parent, key)
+
+    def __repr__(self):
+        return _name(self._parent) + ".WithoutCancel"
+
+
+def _value(c, key):
+    """Walks the chain of parents for key without recursion (Go's value())."""
+    while True:
+        t = type(c)
+        if t is _ValueCtx:
+            if c._key is key or c._key == key:
+                return c._val
+            c = c._parent
+        elif t is _CancelCtx or t is _TimerCtx or t is _AfterFuncCtx:
+            if key is _cancel_key:
+                return c
+            c = c._parent
+        elif t is _WithoutCancelCtx:
+            if key is _cancel_key:
+                return None
+            c = c._parent
+        elif t is _EmptyCtx:
+            return None
+        else:
+            return c.value(key)
+
+
+def _parent_cancel_ctx(parent):
+    """The nearest cancelCtx ancestor whose done channel is parent's, or None
+    (a user-defined context in between changes done, as in Go)."""
+    done = parent.done()
+    if done is _closedchan or done is _nilchan:
+        return None
+    p = _value(parent, _cancel_key)
+    if not isinstance(p, _CancelCtx):
+        return None
+    if p.done() is not done:
+        return None
+    return p
+
+
+def _remove_child(parent, child):
+    p = _parent_cancel_ctx(parent)
+    if p is None:
+        return
+    with p._mu:
+        if p._children is not None:
+            p._children.pop(child, None)
+
+
+def _propagate(parent, child):
+    """Arranges for child to be cancelled when parent is (Go's propagateCancel)."""
+    done = parent.done()
+    if done is _nilchan:
+        return                      # the parent is never cancelled
+    err = parent.err()
+    if err is not None:
+        child._cancel(False, err, cause(parent))
+        return
+    p = _parent_cancel_ctx(parent)
+    if p is not None:
+        with p._mu:
+            if p._err is not None:
+                err, c = p._err, p._cause
+            else:
+                if p._children is None:
+                    p._children = {}
+                p._children[child] = None
+                return
+        child._cancel(False, err, c)
+        return
+    # a context of another kind: a goroutine waits for either to finish
+    cdone = child.done()
+
+    def watch():
+        k, _ = _select(done.recv, cdone.recv)
+        if k == 0:
+            child._cancel(False, parent.err(), cause(parent))
+
+    _go(watch)
+
+
+def with_cancel(parent):
+    """A copy of parent with a new done channel, closed when the returned
+    ``cancel()`` is called or parent's is closed. Returns ``(ctx, cancel)``;
+    call cancel as soon as the work is done, to release the context."""
+    c = _CancelCtx(parent)
+    _propagate(parent, c)
+
+    def cancel():
+        c._cancel(True, Canceled, None)
+    return c, cancel
+
+
+def with_cancel_cause(parent):
+    """Like with_cancel, but ``cancel(cause)`` records why: ``cause(ctx)``
+    returns it (``err()`` is still ``Canceled``). ``cancel(None)`` records
+    ``Canceled``."""
+    c = _CancelCtx(parent)
+    _propagate(parent, c)
+
+    def cancel(cause=None):
+        c._cancel(True, Canceled, cause)
+    return c, cancel
+
+
+def with_deadline(parent, d):
+    """A copy of parent cancelled with ``DeadlineExceeded`` at wall-clock time
+    d (``time.time()`` seconds), or earlier by ``cancel()`` or the parent.
+    Returns ``(ctx, cancel)``."""
+    d = float(d)
+    if d != d:
+        raise ValueError("context: deadline is NaN")
+    cur = parent.deadline()
+    if cur is not None and cur < d:
+        return with_cancel(parent)      # the parent's deadline comes first
+    c = _TimerCtx(parent, d)
+    _propagate(parent, c)
+    dur = d - _time.time()
+    if dur <= 0:
+        c._cancel(True, DeadlineExceeded, None)
+    else:
+        with c._mu:
+            if c._err is None:
+                c._timer = _after_func(dur, lambda: c._cancel(True, DeadlineExceeded, None))
+
+    def cancel():
+        c._cancel(True, Canceled, None)
+    return c, cancel
+
+
+def with_timeout(parent, timeout):
+    """``with_deadline(parent, time.time() + timeout)``; timeout in seconds."""
+    return with_deadline(parent, _time.time() + float(timeout))
+
+
+def with_value(parent, key, val):
+    """A copy of parent in which ``value(key)`` is val. Keys are compared
+    with ``is`` then ``==``; use a private object as the key, as in Go."""
+    if parent is None:
+        raise _Panic("cannot create context from nil parent")
+    if key is None:
+        raise _Panic("nil key")
+    return _ValueCtx(parent, key, val)
+
+
+def without_cancel(parent):
+    """A copy of parent that keeps its values but is never cancelled: no
+    deadline, ``done()`` is nilchan, ``err()`` None."""
+    if parent is None:
+        raise _Panic("cannot create context from nil parent")
+    return _WithoutCancelCtx(parent)
+
+
+def cause(c):
+    """Why c was cancelled: the cause given to a with_cancel_cause cancel
+    function, else ``c.err()``; None while c is not cancelled."""
+    p = _value(c, _cancel_key)
+    if not isinstance(p, _CancelCtx):
+        return c.err()
+    with p._mu:
+        return p._cause
+
+
+class _AfterFuncCtx(_CancelCtx):
+    __slots__ = ("_fn", "_state")     # _state: 0 armed, 1 ran, 2 stopped
+
+    def __init__(self, parent, fn):
+        _CancelCtx.__init__(self, parent)
+        self._fn = fn
+        self._state = 0
+
+    def _stop(self):
+        # called under _mu when the context is cancelled: run fn once
+        if self._state == 0:
+            self._state = 1
+            fn, self._fn = self._fn, None
+            _go(fn)
+
+
+def after_func(ctx, fn):
+    """Runs ``fn()`` in its own goroutine once ctx is done (at once if it
+    already is). Returns ``stop()``: it disarms fn and returns True, or
+    returns False if fn has already been started or stopped."""
+    if not callable(fn):
+        raise TypeError("after_func: %r is not callable" % (fn,))
+    a = _AfterFuncCtx(ctx, fn)
+    _propagate(ctx, a)
+
+    def stop():
+        with a._mu:
+            if a._state != 0:
+                return False
+            a._state = 2
+            a._fn = None
+        _remove_child(ctx, a)
+        return True
+    return stop

@@ -1,0 +1,308 @@
+"""gmp.context: Go's context semantics (context_test.go's behaviours)."""
+import gc
+import time
+import weakref
+
+import pytest
+
+import gmp
+from gmp import context
+from conftest import wait_until
+
+
+def ntimers():
+    return gmp._core._sched_counts()["ntimers"]
+
+
+def is_closed(ch):
+    return gmp.select(ch.recv_ok, gmp.default)[0] == 0
+
+
+def test_background_and_todo():
+    for c, name in ((context.background(), "context.Background"), (context.todo(), "context.TODO")):
+        assert c.done() is gmp.nilchan
+        assert c.err() is None and c.deadline() is None and c.value("k") is None
+        assert repr(c) == name
+    assert gmp.select(context.background().done().recv, gmp.default) == (1, None)
+
+
+def test_sentinels_have_go_messages():
+    assert str(context.Canceled) == "context canceled"
+    assert str(context.DeadlineExceeded) == "context deadline exceeded"
+    assert isinstance(context.DeadlineExceeded, TimeoutError)
+    assert not isinstance(context.Canceled, TimeoutError)
+
+
+def test_with_cancel():
+    ctx, cancel = context.with_cancel(context.background())
+    assert ctx.err() is None and not is_closed(ctx.done())
+    assert repr(ctx) == "context.Background.WithCancel"
+    cancel()
+    assert ctx.err() is context.Canceled
+    assert ctx.done().recv_ok() == (None, False)
+    cancel()                                  # idempotent
+    assert ctx.err() is context.Canceled
+
+
+def test_cancel_wakes_goroutines_blocked_on_done():
+    ctx, cancel = context.with_cancel(context.background())
+    woke = gmp.chan(10)
+    for _ in range(10):
+        gmp.go(lambda: woke.send(ctx.done().recv_ok()))
+    wait_until(lambda: gmp._chan._recvq_len(ctx.done()) == 10, what="10 waiters on done()")
+    cancel()
+    assert [woke.recv() for _ in range(10)] == [(None, False)] * 10
+
+
+def test_parent_cancel_cancels_descendants_not_ancestors():
+    root, cancel_root = context.with_cancel(context.background())
+    mid, cancel_mid = context.with_cancel(root)
+    leaf, _ = context.with_cancel(context.with_value(mid, "k", 1))
+    sibling, _ = context.with_cancel(root)
+    cancel_mid()
+    assert mid.err() is context.Canceled and leaf.err() is context.Canceled
+    assert root.err() is None and sibling.err() is None
+    cancel_root()
+    assert sibling.err() is context.Canceled
+
+
+def test_child_of_cancelled_parent_is_born_cancelled():
+    p, cancel = context.with_cancel(context.background())
+    cancel()
+    c, _ = context.with_cancel(p)
+    assert c.err() is context.Canceled and is_closed(c.done())
+    t, _ = context.with_timeout(p, 100)
+    assert t.err() is context.Canceled
+    assert t._timer is None                        # no timer armed for a dead context
+
+
+def test_cancellation_tree_of_1000_descendants():
+    base = gmp.runtime.num_goroutine()
+    root, cancel = context.with_cancel(context.background())
+    ctxs = []
+    # a chain 300 deep plus a wide fan-out of 700, with timers among them
+    # (each deadline earlier than its parent's, so each has a timer of its own)
+    timers0 = ntimers()
+    c = root
+    for i in range(300):
+        c, _ = (context.with_timeout(c, 7200 - i) if i % 3 == 0 else context.with_cancel(c))
+        ctxs.append(c)
+    for i in range(700):
+        parent = ctxs[i % len(ctxs)]
+        child, _ = context.with_timeout(parent, 3600 - i) if i % 2 else context.with_cancel(parent)
+        ctxs.append(child)
+    assert ntimers() - timers0 == 100 + 350
+    # a goroutine per 10th context, waiting on its done channel
+    seen = gmp.chan(100)
+    for c in ctxs[::10]:
+        gmp.go(lambda c=c: seen.send(c.done().recv_ok()))
+    wait_until(lambda: gmp.runtime.num_goroutine() == base + 100)
+    cancel()
+    assert all(c.err() is context.Canceled for c in ctxs)
+    assert all(is_closed(c.done()) for c in ctxs)
+    assert [seen.recv() for _ in range(100)] == [(None, False)] * 100
+    wait_until(lambda: gmp.runtime.num_goroutine() == base, what="waiters gone")
+    assert ntimers() == timers0                    # every deadline timer stopped
+    assert root._children is None
+
+
+def test_cancelled_child_leaves_parent():
+    root, _ = context.with_cancel(context.background())
+    timers0 = ntimers()
+    for _ in range(100):
+        c, cancel = context.with_timeout(root, 3600)
+        cancel()
+    assert not root._children                      # nothing kept by the parent
+    assert ntimers() == timers0
+
+
+def test_cancelled_context_is_collectable():
+    root, _ = context.with_cancel(context.background())
+    c, cancel = context.with_timeout(root, 3600)
+    r = weakref.ref(c)
+    cancel()
+    del c, cancel
+    gc.collect()
+    # the stopped timer's stale heap entry may still hold the callback until
+    # enough stale entries pile up; force that, then the context must be gone
+    for _ in range(200):
+        gmp.after_func(3600, lambda: None).stop()
+    gc.collect()
+    assert r() is None
+
+
+def test_with_timeout_fires_deadline_exceeded():
+    ctx, cancel = context.with_timeout(context.background(), 0.05)
+    d = ctx.deadline()
+    assert d is not None and abs(d - (time.time() + 0.05)) < 0.1
+    k, v = gmp.select(ctx.done().recv, gmp.after(5).recv)
+    assert k == 0                                  # the deadline, not the 5 s timer
+    assert ctx.err() is context.DeadlineExceeded
+    assert context.cause(ctx) is context.DeadlineExceeded
+    cancel()
+    assert ctx.err() is context.DeadlineExceeded   # a later cancel changes nothing
+
+
+def test_deadline_fires_in_runtime_timer_order():
+    # two deadlines 50 ms apart: the runtime's timers fire them in order, and
+    # the earlier one has fired while the later one has not
+    a, ca = context.with_timeout(context.background(), 0.05)
+    b, cb = context.with_timeout(context.background(), 0.10)
+    k, _ = gmp.select(a.done().recv, b.done().recv)
+    assert k == 0 and b.err() is None
+    b.done().recv()
+    assert b.err() is context.DeadlineExceeded
+    ca(); cb()
+
+
+def test_deadline_in_the_past_is_exceeded_at_once():
+    ctx, _ = context.with_deadline(context.background(), time.time() - 1)
+    assert ctx.err() is context.DeadlineExceeded
+    assert is_closed(ctx.done())
+
+
+def test_child_deadline_never_later_than_parent():
+    timers0 = ntimers()
+    p, cp = context.with_timeout(context.background(), 10)
+    c, cc = context.with_timeout(p, 3600)
+    assert c.deadline() == p.deadline()
+    c2, cc2 = context.with_timeout(p, 1)
+    assert c2.deadline() < p.deadline()
+    cp(); cc(); cc2()
+    assert c.err() is context.Canceled and c2.err() is context.Canceled
+    assert ntimers() == timers0
+
+
+def test_values_through_the_chain():
+    k1, k2 = object(), object()
+    c = context.with_value(context.background(), k1, "one")
+    c, cancel = context.with_cancel(c)
+    c = context.with_value(c, k2, "two")
+    c, _ = context.with_timeout(c, 3600)
+    c = context.with_value(c, k1, "shadowed")
+    assert c.value(k1) == "shadowed" and c.value(k2) == "two"
+    assert c.value(object()) is None
+    assert "WithValue" in repr(c)
+    cancel()
+    deep = context.background()
+    for i in range(5000):                          # no recursion limit on depth
+        deep = context.with_value(deep, i, i * 2)
+    assert deep.value(0) == 0 and deep.value(4999) == 9998
+
+
+def test_with_value_nil_key_panics():
+    with pytest.raises(gmp.Panic, match="^nil key$"):
+        context.with_value(context.background(), None, 1)
+    with pytest.raises(gmp.Panic, match="^cannot create context from nil parent$"):
+        context.with_cancel(None)
+
+
+def test_cause():
+    ctx, cancel = context.with_cancel_cause(context.background())
+    assert context.cause(ctx) is None
+    boom = ValueError("boom")
+    cancel(boom)
+    assert ctx.err() is context.Canceled
+    assert context.cause(ctx) is boom
+    child, _ = context.with_cancel(ctx)
+    assert context.cause(child) is boom            # inherited from the parent
+    c2, cancel2 = context.with_cancel_cause(context.background())
+    cancel2()
+    assert context.cause(c2) is context.Canceled
+    assert context.cause(context.background()) is None
+
+
+def test_without_cancel_keeps_values_only():
+    p, cancel = context.with_cancel(context.with_value(context.background(), "k", "v"))
+    w = context.without_cancel(p)
+    cancel()
+    assert w.err() is None and w.done() is gmp.nilchan and w.deadline() is None
+    assert w.value("k") == "v"
+    c, _ = context.with_cancel(w)
+    assert c.err() is None
+
+
+def test_after_func_runs_once_in_a_goroutine():
+    ctx, cancel = context.with_cancel(context.background())
+    ran = gmp.chan(2)
+    stop = context.after_func(ctx, lambda: ran.send(gmp._core._curg()))
+    me = gmp._core._curg()
+    cancel()
+    g = ran.recv()
+    assert g is not me                             # its own goroutine
+    assert stop() is False                         # already started
+    assert len(ran) == 0
+
+
+def test_after_func_stop_before_cancel():
+    ctx, cancel = context.with_cancel(context.background())
+    ran = []
+    stop = context.after_func(ctx, lambda: ran.append(1))
+    assert stop() is True
+    assert stop() is False
+    cancel()
+    gmp.sleep(0.01)
+    assert ran == []
+    assert not ctx._children
+
+
+def test_after_func_on_done_context_runs_at_once():
+    ctx, cancel = context.with_cancel(context.background())
+    cancel()
+    ran = gmp.chan(1)
+    context.after_func(ctx, lambda: ran.send("yes"))
+    assert ran.recv() == "yes"
+
+
+def test_custom_context_parent_propagates_through_a_goroutine():
+    class MyCtx(context.Context):
+        def __init__(self):
+            self.c = gmp.chan()
+            self.e = None
+
+        def done(self):
+            return self.c
+
+        def err(self):
+            return self.e
+
+    base = gmp.runtime.num_goroutine()
+    p = MyCtx()
+    c, cancel = context.with_cancel(p)
+    assert gmp.runtime.num_goroutine() == base + 1  # Go's propagateCancel goroutine
+    p.e = context.Canceled
+    p.c.close()
+    c.done().recv()
+    assert c.err() is context.Canceled
+    wait_until(lambda: gmp.runtime.num_goroutine() == base)
+    c2, cancel2 = context.with_cancel(MyCtx())
+    cancel2()                                      # the watcher leaves with the child
+    wait_until(lambda: gmp.runtime.num_goroutine() == base)
+
+
+def test_select_idiom_with_timeout():
+    # the README's pattern: select on ctx.done() beside the work channel
+    results = gmp.chan()
+
+    def slow():
+        gmp.sleep(5)
+        results.send("late")
+
+    ctx, cancel = context.with_timeout(context.background(), 0.02)
+    try:
+        k, v = gmp.select(ctx.done().recv, results.recv)
+        assert k == 0 and ctx.err() is context.DeadlineExceeded
+    finally:
+        cancel()
+
+
+def test_cancel_from_plain_thread(procs):
+    import threading
+    procs(2)
+    ctx, cancel = context.with_cancel(context.background())
+    t = threading.Thread(target=cancel)
+    got = gmp.chan(1)
+    gmp.go(lambda: got.send(ctx.done().recv_ok()))
+    t.start()
+    assert got.recv() == (None, False)
+    t.join()
