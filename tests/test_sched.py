@@ -264,3 +264,29 @@ def test_decrease_gomaxprocs_keeps_pinned_goroutines(procs):
     for i, c in enumerate(chans):
         c.send(i)
     assert sorted(out.recv() for _ in range(8)) == list(range(8))
+
+
+def test_gosched_yields_to_unstarted_goroutines_in_every_phase(procs):
+    # the local queues alternate priority every 61 schedule ticks; whatever
+    # the phase, a goroutine that yields lets an unstarted one run first
+    procs(1)
+    for _ in range(130):
+        order = []
+        done = gmp.chan(2)
+
+        def a(order=order, done=done):
+            order.append("a1")
+            runtime.gosched()
+            order.append("a2")
+            done.send(None)
+
+        def b(order=order, done=done):
+            order.append("b")
+            done.send(None)
+
+        gmp.go(a)
+        gmp.go(b)
+        gmp.go(lambda: None)            # pushes a and b off runnext into runq
+        done.recv()
+        done.recv()
+        assert order == ["a1", "b", "a2"]

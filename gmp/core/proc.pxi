@@ -1020,13 +1020,27 @@ cdef int gosched_m() except -1:
     cdef M m = getm()
     cdef G g
     cdef G nxt
+    cdef void *x
     if m is None or m.curg is None:
         return 0
     g = m.curg
     g.status = _Grunnable
     Py_INCREF(g)
     gq_push(&m.p.readyq, <void *>g)
-    nxt = findrunnable_nb(m, m.p)
+    # Go's Gosched queues g globally, behind the local queues; here the
+    # local Gs ahead of it are taken explicitly, whatever the readyq/runq
+    # priority phase (which would otherwise hand g straight back)
+    nxt = m.p.runnext
+    if nxt is not None:
+        m.p.runnext = None
+        m.p.schedtick += 1
+    else:
+        x = runq_get_ring(&m.p.runq)
+        if x != NULL:
+            nxt = take(x)
+            m.p.schedtick += 1
+        else:
+            nxt = findrunnable_nb(m, m.p)
     if nxt is g:
         g.status = _Grunning
         return 0
