@@ -547,7 +547,24 @@ def threading_w4b(n):
     return dt / n * 1e9
 
 
+def deque_w4a(n):
+    """Not a peer: W4a on collections.deque (append + popleft, no locking, no
+    blocking), the floor for a queue reached through Python calls."""
+    import collections
+    q = collections.deque()
+    put, get = q.append, q.popleft
+    s = 0
+    t = time.perf_counter()
+    for i in range(n):
+        put(i)
+        s += get()
+    dt = time.perf_counter() - t
+    _check(s == n * (n - 1) // 2, "W4a sum")
+    return dt / n * 1e9
+
+
 PEERS = {
+    "deque": {"W4a": (deque_w4a, 1_000_000)},
     "gmp": {"W1": (gmp_w1, 200_000), "W2": (gmp_w2, 100_000), "W3": (gmp_w3, 300_000),
             "W4a": (gmp_w4a, 1_000_000), "W4b": (gmp_w4b, 1_000_000), "W5": (gmp_w5, 500_000),
             "W6": (gmp_w6, 200_000), "W5h": (gmp_w5h, 500_000), "W5floor": (gmp_w5floor, 500_000)},
