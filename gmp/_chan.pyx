@@ -41,6 +41,7 @@ cdef extern from "Python.h":
     PyObject *PyTuple_GET_ITEM(object t, Py_ssize_t i)
     void PyTuple_SET_ITEM(object t, Py_ssize_t i, object v)
     int PyObject_GC_IsTracked(object o)
+    bint PyObject_IS_GC(object o)
     void PyObject_GC_Track(object o)
     ctypedef struct PyTypeObject
     PyTypeObject *Py_TYPE(PyObject *o)
@@ -496,29 +497,36 @@ cdef inline void sellock(scase_t *cases, int32_t *lockorder, int32_t n) noexcept
 cdef PyObject *_selpair = NULL
 
 
+cdef int32_t _selpair_idx = -1     # the index _selpair holds
+
+
 cdef object selpair(int32_t idx, object v):
-    global _selpair
+    global _selpair, _selpair_idx
     cdef object t
-    cdef PyObject *oldi
-    cdef PyObject *oldv
-    cdef object i = idx
+    cdef PyObject *old
     if _selpair != NULL and Py_REFCNT(_selpair) == 1:
         t = <object>_selpair
-        oldi = PyTuple_GET_ITEM(t, 0)
-        oldv = PyTuple_GET_ITEM(t, 1)
-        Py_INCREF(i)
+        if idx != _selpair_idx:
+            old = PyTuple_GET_ITEM(t, 0)
+            i = idx
+            Py_INCREF(i)
+            PyTuple_SET_ITEM(t, 0, i)
+            _selpair_idx = idx
+            Py_DECREF(<object>old)
+        old = PyTuple_GET_ITEM(t, 1)
         Py_INCREF(v)
-        PyTuple_SET_ITEM(t, 0, i)
         PyTuple_SET_ITEM(t, 1, v)
-        Py_DECREF(<object>oldi)
-        Py_DECREF(<object>oldv)
-        if not PyObject_GC_IsTracked(t):
+        Py_DECREF(<object>old)
+        # the collector untracks a tuple of atomic items; one that may now
+        # hold a container must be tracked again
+        if PyObject_IS_GC(v) and not PyObject_GC_IsTracked(t):
             PyObject_GC_Track(t)
         return t
-    t = (i, v)
+    t = (idx, v)
     Py_XDECREF(_selpair)
     Py_INCREF(t)
     _selpair = <PyObject *>t
+    _selpair_idx = idx
     return t
 
 
@@ -565,8 +573,11 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
             caseidx[n] = i
             n += 1
         lockorder = pollorder + n
-        # poll order: a uniform random permutation (inside-out Fisher-Yates)
-        for i in range(n):
+        # poll order: a uniform random permutation (inside-out Fisher-Yates;
+        # step 0 always keeps 0, so it draws nothing)
+        if n > 0:
+            pollorder[0] = 0
+        for i in range(1, n):
             j = gmp_fastrandn(i + 1)
             pollorder[i] = pollorder[j]
             pollorder[j] = i

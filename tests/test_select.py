@@ -253,3 +253,15 @@ def test_results_held_by_the_caller_are_never_rewritten():
     assert kept == [(0, 0), (0, 1)] and (k, v) == (0, 2) and last == (0, 3)
     assert gmp.select(a.recv, gmp.default) == (1, None)
     assert kept == [(0, 0), (0, 1)] and last == (0, 3)
+
+
+def test_reused_result_tuple_stays_visible_to_the_collector():
+    import gc
+    a = gmp.chan(1)
+    a.send(1)
+    gmp.select(a.recv)              # the cached tuple now holds only ints
+    gc.collect()                    # ... so the collector may untrack it
+    a.send([])
+    r = gmp.select(a.recv)
+    assert r == (0, [])
+    assert gc.is_tracked(r)         # it holds a container again: tracked
