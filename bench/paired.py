@@ -16,24 +16,9 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# (name, numerator (peer, workload), denominator, op, target)
-TARGETS = [
-    ("W3 gmp / greenlet round trip", ("gmp", "W3"), ("greenlet", "W3"), "<=", 1.6),
-    ("W4a gevent / gmp (speed-up)", ("gevent", "W4a"), ("gmp", "W4a"), ">=", 2.5),
-    ("W4b gevent / gmp (speed-up)", ("gevent", "W4b"), ("gmp", "W4b"), ">=", 2.5),
-    ("W5 gmp / W4a gmp", ("gmp", "W5"), ("gmp", "W4a"), "<=", 3.0),
-    ("W1 asyncio / gmp (speed-up)", ("asyncio", "W1"), ("gmp", "W1"), ">=", 5.0),
-]
-CONTEXT = [
-    ("W5h gmp / W4a gmp (cases built once)", ("gmp", "W5h"), ("gmp", "W4a")),
-    ("W5floor gmp / W4a gmp (no select)", ("gmp", "W5floor"), ("gmp", "W4a")),
-    ("W4a gmp / collections.deque", ("gmp", "W4a"), ("deque", "W4a")),
-]
+from bench.__main__ import run_child
+from bench.workloads import TARGETS, CONTEXT
 
 CHILD = r"""
 import json, sys
@@ -49,14 +34,8 @@ print(json.dumps(out))
 
 
 def run_pair(num, den, n_num, n_den, pairs):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     arg = json.dumps([[num[0], num[1], n_num], [den[0], den[1], n_den], pairs])
-    r = subprocess.run([sys.executable, "-c", CHILD, arg], capture_output=True, text=True,
-                       env=env, timeout=900)
-    if r.returncode != 0:
-        raise RuntimeError("%s vs %s failed: %s" % (num, den, r.stderr.strip().splitlines()[-1:]))
-    return json.loads(r.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, [arg], "%s vs %s" % (num, den))
 
 
 def main():

@@ -579,4 +579,19 @@ PEERS = {
     "threading": {"W3": (threading_w3, 20_000), "W4a": (threading_w4a, 300_000),
                   "W4b": (threading_w4b, 100_000)},
 }
+# The target ratios: (name, numerator (peer, workload), denominator, op, target)
+TARGETS = [
+    ("W3 gmp / greenlet round trip", ("gmp", "W3"), ("greenlet", "W3"), "<=", 1.6),
+    ("W4a gevent / gmp (speed-up)", ("gevent", "W4a"), ("gmp", "W4a"), ">=", 2.5),
+    ("W4b gevent / gmp (speed-up)", ("gevent", "W4b"), ("gmp", "W4b"), ">=", 2.5),
+    ("W5 gmp / W4a gmp", ("gmp", "W5"), ("gmp", "W4a"), "<=", 3.0),
+    ("W1 asyncio / gmp (speed-up)", ("asyncio", "W1"), ("gmp", "W1"), ">=", 5.0),
+]
+# Ratios printed beside them to explain them (no target)
+CONTEXT = [
+    ("W5h gmp / W4a gmp (cases built once)", ("gmp", "W5h"), ("gmp", "W4a")),
+    ("W5floor gmp / W4a gmp (no select)", ("gmp", "W5floor"), ("gmp", "W4a")),
+    ("W4a gmp / collections.deque", ("gmp", "W4a"), ("deque", "W4a")),
+]
+
 WORKLOADS = ["W1", "W2", "W3", "W4a", "W4b", "W5", "W6", "W5h", "W5floor"]
