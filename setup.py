@@ -25,6 +25,7 @@ setup(
         exts,
         include_path=["."],
         annotate=bool(os.environ.get("GMP_ANNOTATE")),
+        force=bool(os.environ.get("GMP_ANNOTATE")),     # re-annotate even when up to date
         compiler_directives={"language_level": 3, "embedsignature": True},
     ),
 )

@@ -205,6 +205,44 @@ class WouldBlock(Exception):
 nilchan = chan(None)
 
 
+# ---- the ring buffer (c.lock held; the ring owns one reference per slot) ---
+
+cdef inline void ring_put(chan c, PyObject *v) noexcept:
+    """Appends v at sendx; the caller checked qcount < cap."""
+    Py_INCREF(<object>v)
+    c.buf[c.sendx] = v
+    c.sendx += 1
+    if c.sendx == c.cap:
+        c.sendx = 0
+    c.qcount += 1
+
+
+cdef inline object ring_take(chan c):
+    """Removes the value at recvx; the caller checked qcount > 0."""
+    cdef object v = <object>c.buf[c.recvx]
+    Py_DECREF(v)                    # the ring's reference moves to v
+    c.buf[c.recvx] = NULL
+    c.recvx += 1
+    if c.recvx == c.cap:
+        c.recvx = 0
+    c.qcount -= 1
+    return v
+
+
+cdef inline object ring_rotate(chan c, object elem):
+    """Full buffer with a blocked sender: takes the head and puts the
+    sender's elem at the tail (sendx follows recvx round the full ring)."""
+    cdef object v = <object>c.buf[c.recvx]
+    Py_DECREF(v)
+    Py_INCREF(elem)
+    c.buf[c.recvx] = <PyObject *>elem
+    c.recvx += 1
+    if c.recvx == c.cap:
+        c.recvx = 0
+    c.sendx = c.recvx
+    return v
+
+
 cdef int chanpark_cleanup(chan c, waitq_t *q, Sudog sg) except -1:
     """A parked send/recv was interrupted by an exception (deadlock,
     KeyboardInterrupt): take its sudog off the queue if nobody completed it."""
@@ -247,12 +285,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
             goready(sg.g)
             return True
     if c.qcount < c.cap:
-        Py_INCREF(ep)
-        c.buf[c.sendx] = <PyObject *>ep
-        c.sendx += 1
-        if c.sendx == c.cap:
-            c.sendx = 0
-        c.qcount += 1
+        ring_put(c, <PyObject *>ep)
         gmp_unlock(&c.lock)
         return True
     if not block:
@@ -310,15 +343,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
             if c.cap == 0:
                 v = sg.elem
             else:
-                # buffer full: take the head, the sender's value goes to the tail
-                v = <object>c.buf[c.recvx]
-                Py_DECREF(v)            # the ring's reference moves to v
-                Py_INCREF(sg.elem)
-                c.buf[c.recvx] = <PyObject *>sg.elem
-                c.recvx += 1
-                if c.recvx == c.cap:
-                    c.recvx = 0
-                c.sendx = c.recvx
+                v = ring_rotate(c, sg.elem)
             sg.success = True
             gmp_unlock(&c.lock)
             sg.elem = None
@@ -327,13 +352,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
             ok[0] = True
             return v
     if c.qcount > 0:
-        v = <object>c.buf[c.recvx]
-        Py_DECREF(v)                    # the ring's reference moves to v
-        c.buf[c.recvx] = NULL
-        c.recvx += 1
-        if c.recvx == c.cap:
-            c.recvx = 0
-        c.qcount -= 1
+        v = ring_take(c)
         gmp_unlock(&c.lock)
         ok[0] = True
         return v
@@ -629,12 +648,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
                 goready(sg.g)
                 return selpair(caseidx[k], None)
         if (<chan>cp).qcount < (<chan>cp).cap:
-            Py_INCREF(<object>sc[k].v)
-            (<chan>cp).buf[(<chan>cp).sendx] = sc[k].v
-            (<chan>cp).sendx += 1
-            if (<chan>cp).sendx == (<chan>cp).cap:
-                (<chan>cp).sendx = 0
-            (<chan>cp).qcount += 1
+            ring_put(<chan>cp, sc[k].v)
             selunlock(sc, lockorder, nlock)
             return selpair(caseidx[k], None)
     else:
@@ -644,14 +658,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
                 if (<chan>cp).cap == 0:
                     v = sg.elem
                 else:
-                    v = <object>(<chan>cp).buf[(<chan>cp).recvx]
-                    Py_DECREF(v)
-                    Py_INCREF(sg.elem)
-                    (<chan>cp).buf[(<chan>cp).recvx] = <PyObject *>sg.elem
-                    (<chan>cp).recvx += 1
-                    if (<chan>cp).recvx == (<chan>cp).cap:
-                        (<chan>cp).recvx = 0
-                    (<chan>cp).sendx = (<chan>cp).recvx
+                    v = ring_rotate(<chan>cp, sg.elem)
                 sg.success = True
                 selunlock(sc, lockorder, nlock)
                 sg.elem = None
@@ -659,13 +666,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
                 goready(sg.g)
                 return selresult(sc[k].kind, caseidx[k], v, True)
         if (<chan>cp).qcount > 0:
-            v = <object>(<chan>cp).buf[(<chan>cp).recvx]
-            Py_DECREF(v)
-            (<chan>cp).buf[(<chan>cp).recvx] = NULL
-            (<chan>cp).recvx += 1
-            if (<chan>cp).recvx == (<chan>cp).cap:
-                (<chan>cp).recvx = 0
-            (<chan>cp).qcount -= 1
+            v = ring_take(<chan>cp)
             selunlock(sc, lockorder, nlock)
             return selresult(sc[k].kind, caseidx[k], v, True)
         if (<chan>cp).closed:
