@@ -139,6 +139,7 @@ def test_nilchan_nonblocking():
     assert len(gmp.nilchan) == 0 and gmp.nilchan.cap == 0
 
 
+@pytest.mark.gmp_leaks_goroutines
 def test_nilchan_blocks_forever():
     started = gmp.chan()
     state = []
@@ -178,6 +179,7 @@ def test_buffered_full_sender_handoff():
     assert [ch.recv(), ch.recv(), ch.recv()] == [1, 2, 3]
 
 
+@pytest.mark.gmp_leaks_goroutines
 def test_prime_sieve():
     def generate(ch):
         i = 2

@@ -185,6 +185,7 @@ def test_nil_channels_never_ready():
     assert gmp.select(gmp.nilchan.recv, (gmp.nilchan.send, 1), gmp.default) == (2, None)
 
 
+@pytest.mark.gmp_leaks_goroutines
 def test_select_no_cases_blocks_forever():
     started = gmp.chan()
 

@@ -57,21 +57,8 @@ cdef str gstatus(G g):
 
 cdef str dumpg(G g, object curframe):
     out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g))]
-    f = None
-    if curframe is not None:
-        f = curframe
-    elif g.gr is not None:
-        f = getattr(g.gr, "gr_frame", None)
-    if f is None and g.fn is not None:
-        code = getattr(g.fn, "__code__", None)
-        if code is not None:
-            out.append(fmtframe(code, getattr(g.fn, "__globals__", None), code.co_firstlineno))
-        else:
-            out.append("%s(...)\n" % (getattr(g.fn, "__qualname__", repr(g.fn)),))
-    while f is not None:
-        if not _internal(f.f_code):
-            out.append(fmtframe(f.f_code, f.f_globals, f.f_lineno))
-        f = f.f_back
+    for fn, path, line in gframes(g, curframe):
+        out.append("%s(...)\n\t%s:%d\n" % (fn, path, line) if line else "%s(...)\n" % fn)
     out.append(fmtcreated(g))
     return "".join(out)
 
@@ -106,3 +93,50 @@ def _walk(f):
     while f is not None:
         yield f
         f = f.f_back
+
+
+cdef list gframes(G g, object curframe):
+    """g's Python frames, innermost first, as (function, file, line); an
+    unstarted G shows its function."""
+    frames = []
+    f = curframe
+    if f is None and g.gr is not None:
+        f = getattr(g.gr, "gr_frame", None)
+    if f is None and g.fn is not None:
+        code = getattr(g.fn, "__code__", None)
+        if code is not None:
+            frames.append((funcname(code, getattr(g.fn, "__globals__", None)),
+                           code.co_filename, code.co_firstlineno))
+        else:
+            frames.append((getattr(g.fn, "__qualname__", repr(g.fn)), "?", 0))
+    while f is not None:
+        if not _internal(f.f_code):
+            frames.append((funcname(f.f_code, f.f_globals), f.f_code.co_filename, f.f_lineno))
+        f = f.f_back
+    return frames
+
+
+def _goroutines():
+    """Every goroutine as (goid, state, frames, created_by, dump, current)
+    for gmp.testing and the profilers: frames innermost first as (function,
+    file, line); created_by (function, parent goid, file, line) or None;
+    dump is the goroutine in Go's traceback format; current is True for the
+    calling goroutine, which comes first, with its current frames."""
+    cdef M m = getm()
+    cdef G cur = m.curg if m is not None else None
+    cdef PyFrameObject *fp = PyEval_GetFrame()
+    f = <object><PyObject *>fp if fp != NULL else None
+    out = []
+    gs = allglist()
+    if cur is not None:
+        gs.remove(cur)
+        gs.insert(0, cur)
+    for x in gs:
+        g = <G>x
+        cf = f if g is cur else None
+        created = None
+        if g.createdcode is not None:
+            created = (funcname(g.createdcode, g.createdglobals), g.parentgoid,
+                       g.createdcode.co_filename, g.createdline)
+        out.append((g.goid, gstatus(g), gframes(g, cf), created, dumpg(g, cf), g is cur))
+    return out
