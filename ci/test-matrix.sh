@@ -3,6 +3,15 @@
 set -uo pipefail
 root=$(pwd)
 status=0
+# `go tool pprof` reads gmp's goroutine profile in tests/test_pprof.py
+if ! command -v go >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
+     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >/tmp/ci-apt.log 2>&1; then
+    echo "ci: installed Debian's golang-go for the go tool pprof test"
+  else
+    echo "ci: golang-go could not be installed: the go tool pprof test will SKIP"
+  fi
+fi
 pythons=()
 default_py=$(command -v python3.11 || command -v python3)
 pythons+=("$default_py")
