@@ -10,6 +10,7 @@ import sys
 import threading
 import traceback
 import _thread
+import atexit
 import time as _time
 from greenlet import GreenletExit
 
@@ -48,6 +49,7 @@ include "core/runq.pxi"
 include "core/proc.pxi"
 include "core/time.pxi"
 include "core/trace.pxi"
+include "core/debug.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

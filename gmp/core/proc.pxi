@@ -240,6 +240,7 @@ cdef int start_runtime() except -1:
         (<P>allp[0]).idle = 0
         gmp_xadd32(&sched.npidle, -1)
     startidlems()
+    startsysmon()
     return 0
 
 

@@ -1,0 +1,198 @@
+# GODEBUG / GMPDEBUG settings and the scheduler trace (Go's runtime1.go
+# parsedebugvars and proc.go schedtrace).
+#
+# GODEBUG is read once, at import: comma-separated key=value pairs; GMPDEBUG
+# is read after it, so its keys override GODEBUG's. Unknown keys are ignored
+# (as Go does); a value that is not an integer gets one warning line.
+#
+# sysmon is a plain pthread without a P or a Python thread state; it takes
+# the GIL only to act (here: to print a trace). It runs when schedtrace is
+# set; the preemption and netpoll duties of Go's sysmon come with issue 3.
+
+cdef struct debugvars_t:
+    int64_t schedtrace          # ms between SCHED lines; 0: off
+    int64_t scheddetail
+    int64_t asyncpreemptoff
+    int64_t gcshrinkstackoff
+    int64_t tracebackancestors
+    int64_t blockwarn           # ms (GMPDEBUG only in Go terms; accepted in both)
+
+cdef debugvars_t dbg
+
+_DEBUG_KEYS = ("schedtrace", "scheddetail", "asyncpreemptoff", "gcshrinkstackoff",
+               "tracebackancestors", "blockwarn")
+
+
+def _parsedebug(godebug, gmpdebug, warn):
+    """The settings from the two variables, GMPDEBUG winning: {key: int}.
+    warn(line) is called once per value that does not parse."""
+    vals = {}
+    for var, text in (("GODEBUG", godebug), ("GMPDEBUG", gmpdebug)):
+        for item in (text or "").split(","):
+            key, eq, value = item.strip().partition("=")
+            if not eq or key not in _DEBUG_KEYS:
+                continue
+            try:
+                v = int(value.strip(), 10)
+            except ValueError:
+                warn("gmp: %s: %s=%r is not an integer; ignored\n" % (var, key, value))
+                continue
+            vals[key] = v
+    return vals
+
+
+cdef int loaddebug() except -1:
+    def warn(line):
+        try:
+            os.write(2, line.encode())
+        except OSError:
+            pass
+    vals = _parsedebug(os.environ.get("GODEBUG"), os.environ.get("GMPDEBUG"), warn)
+    dbg.schedtrace = max(0, vals.get("schedtrace", 0))
+    dbg.scheddetail = vals.get("scheddetail", 0)
+    dbg.asyncpreemptoff = vals.get("asyncpreemptoff", 0)
+    dbg.gcshrinkstackoff = vals.get("gcshrinkstackoff", 0)
+    dbg.tracebackancestors = vals.get("tracebackancestors", 0)
+    dbg.blockwarn = max(0, vals.get("blockwarn", 0))
+    return 0
+
+
+loaddebug()
+
+
+def _debugvars():
+    return {k: getattr_dbg(k) for k in _DEBUG_KEYS}
+
+
+cdef int64_t getattr_dbg(str k):
+    if k == "schedtrace":
+        return dbg.schedtrace
+    if k == "scheddetail":
+        return dbg.scheddetail
+    if k == "asyncpreemptoff":
+        return dbg.asyncpreemptoff
+    if k == "gcshrinkstackoff":
+        return dbg.gcshrinkstackoff
+    if k == "tracebackancestors":
+        return dbg.tracebackancestors
+    return dbg.blockwarn
+
+
+# ---- the scheduler trace --------------------------------------------------
+
+cdef int64_t runtimeinit_ns = gmp_nanotime()
+
+
+cdef str schedtrace_text(bint detailed):
+    """One trace in Go 1.19's format (proc.go schedtrace). The counters are
+    read as they are, without stopping anything: a trace is a snapshot
+    that may be slightly inconsistent, as Go's is."""
+    cdef int32_t i, nidle = 0, nspin = 0
+    cdef P p
+    cdef M m
+    cdef G g
+    ms = []
+    for i in range(sched.nallp):
+        m = (<P>allp[i]).m
+        if m is not None:
+            ms.append(m)
+            if gmp_load32(&m.parked) and not gmp_load32(&m.spinning):
+                nidle += 1
+    threads = sched.mcount + (1 if sysmon_running else 0)
+    out = ["SCHED %dms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
+           "idlethreads=%d runqueue=%d" % (
+               (gmp_nanotime() - runtimeinit_ns) // 1000000, sched.nprocs,
+               gmp_load32(&sched.npidle), threads, gmp_load32(&sched.nmspinning), nidle,
+               gq_len(&sched.runq))]
+    if detailed:
+        out.append(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n")
+    for i in range(sched.nallp):
+        p = <P>allp[i]
+        qlen = runq_len(&p.runq) + gq_len(&p.readyq) + (1 if p.runnext is not None else 0)
+        if detailed:
+            out.append("  P%d: status=%d schedtick=%d syscalltick=%d m=%d runqsize=%d "
+                       "gfreecnt=%d timerslen=%d\n" % (
+                           i, _Pidle if p.idle else p.status, p.schedtick, p.syscalltick,
+                           p.m.id if p.m is not None else -1, qlen, len(p.gfree), p.ntimers))
+        else:
+            out.append((" [" if i == 0 else " ") + str(qlen))
+    if not detailed:
+        out.append("]\n" if sched.nallp else "\n")
+        return "".join(out)
+    running = {}
+    for x in ms:
+        m = <M>x
+        if m.curg is not None:
+            running[m.curg.goid] = m.id
+        out.append("  M%d: p=%d curg=%d mallocing=0 throwing=0 preemptoff= locks=0 dying=0 "
+                   "spinning=%s blocked=%s lockedg=-1\n" % (
+                       m.id, m.p.id if m.p is not None else -1,
+                       m.curg.goid if m.curg is not None else -1,
+                       "true" if gmp_load32(&m.spinning) else "false",
+                       "true" if gmp_load32(&m.parked) else "false"))
+    for x in allglist():
+        g = <G>x
+        reason = WAIT_REASONS[g.waitreason] if g.status == _Gwaiting and \
+            0 <= g.waitreason < len(WAIT_REASONS) else ""
+        out.append("  G%d: status=%d(%s) m=%d lockedm=-1\n" % (
+            g.goid, g.status, reason, running.get(g.goid, -1)))
+    return "".join(out)
+
+
+def _schedtrace(bint detailed=False):
+    """The trace sysmon prints, as a string (for tests and tools)."""
+    return schedtrace_text(detailed)
+
+
+# ---- sysmon -----------------------------------------------------------------
+
+cdef extern from "<pthread.h>" nogil:
+    int pthread_join(pthread_t t, void **ret)
+
+cdef gmp_sema_t sysmon_sema
+gmp_sema_init(&sysmon_sema)
+cdef bint sysmon_running = False
+cdef int32_t sysmon_stop = 0
+cdef pthread_t sysmon_thread
+
+
+cdef void *sysmon(void *arg) noexcept nogil:
+    """Go's sysmon loop, reduced to what gmp needs of it so far: every
+    schedtrace ms, print a trace (taking the GIL for that only)."""
+    cdef int64_t next = gmp_nanotime() + dbg.schedtrace * 1000000
+    cdef int r
+    while not gmp_load32(&sysmon_stop):
+        r = gmp_sema_wait(&sysmon_sema, next)
+        if gmp_load32(&sysmon_stop):
+            break
+        if gmp_nanotime() >= next:
+            with gil:
+                try:
+                    os.write(2, schedtrace_text(dbg.scheddetail > 0).encode())
+                except BaseException:
+                    pass
+            next += dbg.schedtrace * 1000000
+    return NULL
+
+
+cdef int startsysmon() except -1:
+    global sysmon_running
+    if sysmon_running or dbg.schedtrace <= 0:
+        return 0
+    if pthread_create(&sysmon_thread, NULL, sysmon, NULL) != 0:
+        raise OSError("gmp: cannot start sysmon")
+    sysmon_running = True
+    atexit.register(_stopsysmon)
+    return 0
+
+
+def _stopsysmon():
+    """At exit: sysmon must not take the GIL of a finalizing interpreter."""
+    global sysmon_running
+    if not sysmon_running:
+        return
+    gmp_store32(&sysmon_stop, 1)
+    gmp_sema_post(&sysmon_sema)
+    with nogil:
+        pthread_join(sysmon_thread, NULL)
+    sysmon_running = False

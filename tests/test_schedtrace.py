@@ -1,0 +1,97 @@
+"""GODEBUG parsing and the scheduler trace (Go 1.19's schedtrace format)."""
+import re
+
+import gmp
+from gmp import _core
+from conftest import run_py
+
+SCHED = re.compile(r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) "
+                   r"spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+)( \[\d+( \d+)*\])?$")
+SCHED_DETAIL = re.compile(r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) "
+                          r"spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+) gcwaiting=0 "
+                          r"nmidlelocked=0 stopwait=0 sysmonwait=0$")
+P_LINE = re.compile(r"^  P(\d+): status=(\d) schedtick=(\d+) syscalltick=(\d+) m=(-?\d+) "
+                    r"runqsize=(\d+) gfreecnt=(\d+) timerslen=(\d+)$")
+M_LINE = re.compile(r"^  M(\d+): p=(-?\d+) curg=(-?\d+) mallocing=0 throwing=0 preemptoff= "
+                    r"locks=0 dying=0 spinning=(true|false) blocked=(true|false) lockedg=-1$")
+G_LINE = re.compile(r"^  G(\d+): status=(\d)\(([^)]*)\) m=(-?\d+) lockedm=-1$")
+
+
+def test_parse_godebug_gmpdebug_overrides():
+    warnings = []
+    v = _core._parsedebug("schedtrace=100,scheddetail=1,unknown=3,asyncpreemptoff=1",
+                          "schedtrace=250, blockwarn=100", warnings.append)
+    assert v == {"schedtrace": 250, "scheddetail": 1, "asyncpreemptoff": 1, "blockwarn": 100}
+    assert warnings == []
+
+
+def test_parse_bad_values_warn_once_each():
+    warnings = []
+    v = _core._parsedebug("schedtrace=abc,scheddetail=1,gcshrinkstackoff=", "tracebackancestors=x",
+                          warnings.append)
+    assert v == {"scheddetail": 1}
+    assert len(warnings) == 3
+    assert warnings[0] == "gmp: GODEBUG: schedtrace='abc' is not an integer; ignored\n"
+    assert warnings[2].startswith("gmp: GMPDEBUG: tracebackancestors=")
+
+
+def test_trace_in_process_matches_go_format(procs):
+    procs(2)
+    block = gmp.chan()
+    for _ in range(3):
+        gmp.go(block.recv)
+    try:
+        from conftest import wait_recvq
+        wait_recvq(block, 3)
+        short = _core._schedtrace(False).splitlines()
+        assert len(short) == 1 and SCHED.match(short[0]), short
+        lines = _core._schedtrace(True).splitlines()
+        assert SCHED_DETAIL.match(lines[0]), lines[0]
+        ps = [P_LINE.match(x) for x in lines if x.startswith("  P")]
+        ms = [M_LINE.match(x) for x in lines if x.startswith("  M")]
+        gs = [G_LINE.match(x) for x in lines if x.startswith("  G")]
+        assert all(ps) and all(ms) and all(gs), lines
+        assert len(ps) >= 2 and len(ms) >= 2
+        assert len(lines) == 1 + len(ps) + len(ms) + len(gs)
+        waiting = [g for g in gs if g.group(3) == "chan receive"]
+        assert len(waiting) >= 3 and all(g.group(2) == "4" and g.group(4) == "-1" for g in waiting)
+        # the calling goroutine is running on an M, and that M shows it as curg
+        me = _core._curg().goid
+        (mine,) = [g for g in gs if int(g.group(1)) == me]
+        assert mine.group(2) == "2" and mine.group(3) == ""
+        assert any(int(m.group(3)) == me and m.group(1) == mine.group(4) for m in ms)
+    finally:
+        block.close()
+
+
+def test_sysmon_prints_schedtrace_to_stderr():
+    r = run_py("""
+        import gmp
+        block = gmp.chan()
+        for _ in range(4):
+            gmp.go(block.recv)
+        gmp.sleep(0.35)
+        block.close()
+        print("done")
+    """, env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
+    assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr
+    lines = r.stderr.splitlines()
+    heads = [x for x in lines if x.startswith("SCHED ")]
+    assert 2 <= len(heads) <= 4, r.stderr
+    assert all(SCHED_DETAIL.match(x) for x in heads)
+    times = [int(SCHED_DETAIL.match(x).group(1)) for x in heads]
+    assert all(b > a for a, b in zip(times, times[1:]))
+    assert any(G_LINE.match(x) and "(chan receive)" in x for x in lines)
+    assert all(SCHED_DETAIL.match(x) or P_LINE.match(x) or M_LINE.match(x) or G_LINE.match(x)
+               for x in lines), r.stderr
+    # threads= counts both Ms and sysmon
+    assert all(SCHED_DETAIL.match(x).group(4) == "3" for x in heads)
+
+
+def test_bad_godebug_value_warns_and_runs():
+    r = run_py("""
+        import gmp
+        c = gmp.chan(1); c.send(1); print(c.recv())
+    """, env={"GODEBUG": "schedtrace=soon"})
+    assert r.returncode == 0 and r.stdout.strip() == "1"
+    assert r.stderr == "gmp: GODEBUG: schedtrace='soon' is not an integer; ignored\n"
