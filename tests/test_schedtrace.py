@@ -14,7 +14,7 @@ P_LINE = re.compile(r"^  P(\d+): status=(\d) schedtick=(\d+) syscalltick=(\d+) m
                     r"runqsize=(\d+) gfreecnt=(\d+) timerslen=(\d+)$")
 M_LINE = re.compile(r"^  M(\d+): p=(-?\d+) curg=(-?\d+) mallocing=0 throwing=0 preemptoff= "
                     r"locks=0 dying=0 spinning=(true|false) blocked=(true|false) lockedg=-1$")
-G_LINE = re.compile(r"^  G(\d+): status=(\d)\(([^)]*)\) m=(-?\d+) lockedm=-1$")
+G_LINE = re.compile(r"^  G(\d+): status=(\d)\((.*)\) m=(-?\d+) lockedm=-1$")
 
 
 def test_parse_godebug_gmpdebug_overrides():
