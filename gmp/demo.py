@@ -4,6 +4,12 @@ A producer feeds jobs to a pool of goroutines over a buffered channel; each
 job hashes a block (hashlib releases the GIL, so several Ps overlap) and a
 collector sums the results. Prints GOMAXPROCS, the goroutine count and the
 throughput. Try GOMAXPROCS=1 vs GOMAXPROCS=2.
+
+    python -m gmp.demo [njobs [nworkers]]
+    python -m gmp.demo --seconds 3          # keep producing for 3 s
+
+With GODEBUG=schedtrace=1000 (and no job count) it runs for 3 seconds, so
+the scheduler trace sysmon prints every second shows the pool at work.
 """
 import hashlib
 import os
@@ -15,7 +21,14 @@ from gmp import runtime
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
+    seconds = 0.0
+    if "--seconds" in argv:
+        i = argv.index("--seconds")
+        seconds = float(argv[i + 1])
+        del argv[i:i + 2]
+    elif not argv and gmp._core._debugvars()["schedtrace"] > 0:
+        seconds = 3.0
     njobs = int(argv[0]) if argv else 2000
     nworkers = int(argv[1]) if len(argv) > 1 else 16
     if "GOMAXPROCS" not in os.environ:
@@ -30,8 +43,15 @@ def main(argv=None):
         wg.done()
 
     def producer():
-        for j in range(njobs):
-            jobs.send(j)
+        if seconds > 0:
+            deadline = time.monotonic() + seconds
+            j = 0
+            while time.monotonic() < deadline:
+                jobs.send(j)
+                j += 1
+        else:
+            for j in range(njobs):
+                jobs.send(j)
         jobs.close()
 
     t0 = time.perf_counter()

@@ -239,8 +239,8 @@ cdef int start_runtime() except -1:
         (<P>allp[0]).status = _Prunning
         (<P>allp[0]).idle = 0
         gmp_xadd32(&sched.npidle, -1)
-    startidlems()
     startsysmon()
+    startidlems()
     return 0
 
 
