@@ -29,6 +29,7 @@ cdef struct sched_t:
     int32_t nsyscall            # atomic: goroutines in gmp.syscall
     runq_t *allrunq[MAXPROCS]
     gqueue_t *allreadyq[MAXPROCS]
+    int32_t gilwait[MAXPROCS]   # atomic: P i's M stole Gs without the GIL and waits for it
 
 cdef sched_t sched
 gq_init(&sched.runq)
@@ -605,6 +606,7 @@ cdef G findrunnable_nb(M m, P p):
     Executed only by the owner P."""
     cdef G g
     cdef void *x
+    gmp_store32(&sched.gilwait[p.id], 0)    # it has the GIL now
     p.schedtick += 1
     if p.schedtick % 61 == 0:
         p.readyfirst = not p.readyfirst
@@ -628,8 +630,10 @@ cdef G findrunnable_nb(M m, P p):
         if p.readyfirst:
             x = gq_pop(&p.readyq)
             if x == NULL:
+                waitspinner(p)
                 x = runq_get_ring(&p.runq)
         else:
+            waitspinner(p)
             x = runq_get_ring(&p.runq)
             if x == NULL:
                 x = gq_pop(&p.readyq)
@@ -649,6 +653,32 @@ cdef G findrunnable_nb(M m, P p):
         if x != NULL:
             return take(x)
     return None
+
+
+cdef enum:
+    SPINNER_WAIT_NS = 200000
+
+
+cdef void waitspinner(P p) noexcept nogil:
+    """Not in Go. A started goroutine never changes P, so when a burst of new
+    goroutines lands on p while another P's M has been woken to steal
+    (nmspinning > 0), p waits briefly for the steal before it starts the
+    next one itself; otherwise p starts the whole burst within the tens of
+    microseconds that M needs to wake, and keeps it. The wait ends as soon
+    as the thief took its half or stopped spinning, and after 200 us at
+    most (p holds the GIL meanwhile; the thief steals without it)."""
+    cdef uint32_t n0
+    cdef int64_t deadline
+    if sched.nprocs < 2 or gmp_load32(&sched.nmspinning) == 0:
+        return
+    n0 = runq_len(&p.runq)
+    if n0 < 2:
+        return
+    deadline = gmp_nanotime() + SPINNER_WAIT_NS
+    while gmp_load32(&sched.nmspinning) != 0 and runq_len(&p.runq) == n0:
+        if gmp_nanotime() >= deadline:
+            return
+        gmp_cpu_relax()
 
 
 cdef inline bint sliceexpired(P p) noexcept nogil:
@@ -705,7 +735,10 @@ cdef bint trysteal(P p) noexcept nogil:
     pos = gmp_fastrandn(n)
     inc = coprime(n)
     for i in range(n):
-        if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]):
+        # not from a P whose M just stole its Gs and waits for the GIL: they
+        # would bounce back to the P that holds the GIL and run all there
+        if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]) \
+                and not gmp_load32(&sched.gilwait[pos]):
             x = runq_steal(&p.runq, sched.allrunq[pos])
             if x != NULL:
                 if not runq_put_ring(&p.runq, x):
@@ -725,6 +758,7 @@ cdef bint spin(P p) noexcept nogil:
         if gq_len(&p.readyq) > 0 or gq_len(&sched.runq) > 0:
             return True
         if trysteal(p):
+            gmp_store32(&sched.gilwait[p.id], 1)
             return True
         gmp_cpu_relax()
         gmp_cpu_relax()
@@ -781,8 +815,8 @@ cdef G findrunnable(M m):
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0:
                 unpark(m)                           # timed out or interrupted
-            if gmp_load32(&m.spinning):
-                trysteal(p)                         # before waiting for the GIL
+            if gmp_load32(&m.spinning) and trysteal(p):     # before waiting for the GIL
+                gmp_store32(&sched.gilwait[p.id], 1)
         pidleget_self(p)
         if r == 2 and m is m0:
             checksignals()
@@ -917,6 +951,7 @@ cdef void mwaitfirst(M m) noexcept nogil:
         if gq_len(&m.p.readyq) > 0 or (m.p.status == _Prunning and gq_len(&sched.runq) > 0):
             return
         if trysteal(m.p):
+            gmp_store32(&sched.gilwait[m.p.id], 1)
             return
         gmp_store32(&m.parked, 1)
         # wakep stores spinning then CASes parked; we store parked then load

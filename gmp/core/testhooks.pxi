@@ -121,3 +121,9 @@ def _p_gfree_len(int pid):
 def _ggreenlet(G g):
     """The greenlet that runs g (None before it starts or after it ends)."""
     return g.gr
+
+
+def _curp():
+    """The id of the P running the caller (-1 on a plain thread)."""
+    cdef M m = getm()
+    return m.p.id if m is not None and m.p is not None else -1
