@@ -290,3 +290,26 @@ def test_gosched_yields_to_unstarted_goroutines_in_every_phase(procs):
         done.recv()
         done.recv()
         assert order == ["a1", "b", "a2"]
+
+
+def test_spawn_burst_reaches_an_idle_p(procs):
+    # a started goroutine never changes P, so a burst of new goroutines must
+    # be split before its P starts them all; before that was done, 0 of 20
+    # bursts here used the second P (now 13-18 of 20 on the 2-core VM)
+    procs(2)
+    both = 0
+    for _ in range(20):
+        gate = gmp.chan()
+        seen = []
+
+        def w(seen=seen, gate=gate):
+            seen.append(gmp._core._curp())
+            gate.recv()
+
+        for _ in range(16):
+            gmp.go(w)
+        wait_until(lambda: len(seen) == 16, what="16 goroutines started")
+        both += len(set(seen)) == 2
+        gate.close()
+        wait_until(lambda: gmp._core._sched_counts()["npidle"] >= 1, what="a P idle again")
+    assert both >= 6, both

@@ -630,10 +630,10 @@ cdef G findrunnable_nb(M m, P p):
         if p.readyfirst:
             x = gq_pop(&p.readyq)
             if x == NULL:
-                waitspinner(p)
+                sharerunq(p)
                 x = runq_get_ring(&p.runq)
         else:
-            waitspinner(p)
+            sharerunq(p)
             x = runq_get_ring(&p.runq)
             if x == NULL:
                 x = gq_pop(&p.readyq)
@@ -655,30 +655,48 @@ cdef G findrunnable_nb(M m, P p):
     return None
 
 
-cdef enum:
-    SPINNER_WAIT_NS = 200000
-
-
-cdef void waitspinner(P p) noexcept nogil:
-    """Not in Go. A started goroutine never changes P, so when a burst of new
-    goroutines lands on p while another P's M has been woken to steal
-    (nmspinning > 0), p waits briefly for the steal before it starts the
-    next one itself; otherwise p starts the whole burst within the tens of
-    microseconds that M needs to wake, and keeps it. The wait ends as soon
-    as the thief took its half or stopped spinning, and after 200 us at
-    most (p holds the GIL meanwhile; the thief steals without it)."""
-    cdef uint32_t n0
-    cdef int64_t deadline
-    if sched.nprocs < 2 or gmp_load32(&sched.nmspinning) == 0:
+cdef void sharerunq(P p):
+    """Not in Go. A started goroutine never changes P, so a burst of new
+    goroutines must be split before p starts them: otherwise p starts the
+    whole burst within the tens of microseconds that an idle P's M needs to
+    wake and steal, and keeps it. So when p is about to start a new goroutine
+    with more waiting in its ring, and another P's M is awake without work of
+    its own (spinning, or holding Gs it stole and waiting for the GIL), p
+    hands it half of its ring through that P's inbox, as a steal would."""
+    cdef uint32_t n, k, i, start
+    cdef int32_t q
+    cdef P other
+    cdef void *x
+    if sched.nprocs < 2:
         return
-    n0 = runq_len(&p.runq)
-    if n0 < 2:
+    n = runq_len(&p.runq)
+    if n < 2:
         return
-    deadline = gmp_nanotime() + SPINNER_WAIT_NS
-    while gmp_load32(&sched.nmspinning) != 0 and runq_len(&p.runq) == n0:
-        if gmp_nanotime() >= deadline:
+    if gmp_load32(&sched.nmspinning) == 0:
+        for q in range(sched.nprocs):
+            if q != p.id and gmp_load32(&sched.gilwait[q]):
+                break
+        else:
             return
-        gmp_cpu_relax()
+    start = gmp_fastrandn(<uint32_t>sched.nprocs)
+    for i in range(<uint32_t>sched.nprocs):
+        q = <int32_t>((start + i) % <uint32_t>sched.nprocs)
+        if q == p.id:
+            continue
+        other = <P>allp[q]
+        if other.status != _Prunning or other.m is None:
+            continue
+        if not (gmp_load32(&other.m.spinning) or gmp_load32(&sched.gilwait[q])):
+            continue
+        k = n // 2
+        while k > 0:
+            x = runq_get_ring(&p.runq)
+            if x == NULL:
+                break
+            gq_push(&other.readyq, x)
+            k -= 1
+        wakem(other.m)
+        return
 
 
 cdef inline bint sliceexpired(P p) noexcept nogil:
