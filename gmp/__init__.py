@@ -16,10 +16,11 @@ from gmp._chan import WaitGroup as WaitGroup, Mutex as Mutex, Once as Once
 from gmp.time import sleep as sleep, after as after, tick as tick, Timer as Timer
 from gmp.time import Ticker as Ticker, after_func as after_func
 from gmp import runtime as runtime, sync as sync, time as time, context as context
+from gmp import debug as debug
 
 __all__ = [
     "go", "chan", "nilchan", "select", "default", "Panic", "Deadlock", "GoExit", "WouldBlock",
     "run", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
-    "WaitGroup", "Mutex", "Once", "runtime", "sync", "time", "context",
+    "WaitGroup", "Mutex", "Once", "runtime", "sync", "time", "context", "debug",
 ]
 __version__ = "0.1.0"

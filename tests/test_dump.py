@@ -41,3 +41,83 @@ def test_unstarted_goroutine_shows_entry():
     assert re.match(r"goroutine \d+ \[runnable\]:\ntest_dump\.parked_worker\(\.\.\.\)\n", b)
     wait_recvq(ch)
     ch.send(None)
+
+
+SIGQUIT_PROG = """
+    import gmp, os, signal
+    c = gmp.chan()
+    def sigquit_waiter():
+        c.recv()
+    for _ in range(2):
+        gmp.go(sigquit_waiter)
+    gmp.sleep(0.01)
+    gmp.go(lambda: os.kill(os.getpid(), signal.SIGQUIT))
+    c.recv()
+"""
+
+
+def test_sigquit_dumps_every_goroutine_and_exits_2():
+    from conftest import run_py
+    r = run_py(SIGQUIT_PROG, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr.startswith("SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\ngoroutine ")
+    assert r.stderr.count("[chan receive]:\n__main__.sigquit_waiter(...)") == 2
+    assert "goroutine 1 [chan receive]:\n__main__.<module>(...)" in r.stderr
+    assert r.stdout == ""                      # the dump goes to stderr only
+
+
+def test_sigquit_with_gotraceback_none_prints_no_stacks():
+    from conftest import run_py
+    r = run_py(SIGQUIT_PROG, env={"GOTRACEBACK": "none"}, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr == "SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\n"
+
+
+def test_sigquit_handler_of_the_program_is_kept():
+    from conftest import run_py
+    r = run_py("""
+        import gmp, os, signal
+        signal.signal(signal.SIGQUIT, lambda s, f: print("mine"))
+        gmp.go(lambda: None)
+        gmp.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGQUIT)
+        gmp.sleep(0.01)
+    """, timeout=30)
+    assert r.returncode == 0 and r.stdout.strip() == "mine", r.stderr
+
+
+def test_panic_with_gotraceback_all_shows_other_goroutines():
+    from conftest import run_py
+    prog = """
+        import gmp
+        c = gmp.chan()
+        def bystander():
+            c.recv()
+        def boom():
+            raise ValueError("boom")
+        gmp.go(bystander)
+        gmp.sleep(0.01)
+        gmp.go(boom)
+        c.recv()
+    """
+    single = run_py(prog, timeout=30)
+    assert single.returncode == 2 and "panic: ValueError: boom" in single.stderr
+    assert "bystander" not in single.stderr
+    every = run_py(prog, env={"GOTRACEBACK": "all"}, timeout=30)
+    assert every.returncode == 2
+    assert "[chan receive]:\n__main__.bystander(...)" in every.stderr
+
+
+def test_set_traceback_levels():
+    import gmp.debug
+    from gmp import _core
+    old = _core._traceback_level()
+    try:
+        for name, n in (("none", 0), ("single", 1), ("all", 2), ("system", 3), ("crash", 4), ("2", 2)):
+            gmp.debug.set_traceback(name)
+            assert _core._traceback_level() == n
+        import pytest
+        with pytest.raises(ValueError, match="unknown level"):
+            gmp.debug.set_traceback("loud")
+    finally:
+        _core.set_traceback(str(old))

@@ -196,3 +196,83 @@ def _stopsysmon():
     with nogil:
         pthread_join(sysmon_thread, NULL)
     sysmon_running = False
+
+
+# ---- GOTRACEBACK and SIGQUIT ------------------------------------------------
+
+# Go's levels: none 0, single 1 (the default), all 2, system 3, crash 4.
+_TRACEBACK_NAMES = {"none": 0, "single": 1, "all": 2, "system": 3, "crash": 4}
+cdef int traceback_level = 1
+
+
+def _parsetraceback(value):
+    """GOTRACEBACK's value as Go reads it: a name or a number; None if invalid."""
+    v = (value or "").strip().lower()
+    if v in _TRACEBACK_NAMES:
+        return _TRACEBACK_NAMES[v]
+    try:
+        n = int(v)
+    except ValueError:
+        return None
+    return n if n >= 0 else None
+
+
+def set_traceback(level):
+    """Go's runtime/debug.SetTraceback: "none", "single", "all", "system" or
+    "crash" (or Go's numbers). Governs panic reports (all and up: every
+    goroutine) and SIGQUIT (none: no stacks; otherwise every goroutine)."""
+    global traceback_level
+    n = _parsetraceback(str(level))
+    if n is None:
+        raise ValueError("set_traceback: unknown level %r (none, single, all, system, crash)" % (level,))
+    traceback_level = n
+
+
+def _traceback_level():
+    return traceback_level
+
+
+cdef int loadtraceback() except -1:
+    global traceback_level
+    env = os.environ.get("GOTRACEBACK")
+    if env is None:
+        return 0
+    n = _parsetraceback(env)
+    if n is None:
+        try:
+            os.write(2, ("gmp: GOTRACEBACK=%r is not a level; using single\n" % env).encode())
+        except OSError:
+            pass
+        return 0
+    traceback_level = n
+    return 0
+
+
+loadtraceback()
+
+
+def _sigquit(signum, frame):
+    """Go's SIGQUIT: "SIGQUIT: quit", every goroutine's stack (unless
+    GOTRACEBACK=none), exit status 2. Written to stderr only."""
+    cdef M m = getm()
+    cdef G cur = m.curg if m is not None else None
+    _flush_std()
+    out = ["SIGQUIT: quit\nPC=0x0 m=%d sigcode=0\n\n" % (m.id if m is not None else 0)]
+    if traceback_level > 0:
+        out.append(dumpall(cur, frame))
+        out.append("\n")
+    try:
+        os.write(2, "".join(out).encode("utf-8", "replace"))
+    finally:
+        os._exit(2)
+
+
+cdef int installsigquit() except -1:
+    """Installs the SIGQUIT dump at runtime start, on the main thread, unless
+    the program installed its own handler."""
+    import signal
+    if threading.get_ident() != _main_ident or not hasattr(signal, "SIGQUIT"):
+        return 0
+    if signal.getsignal(signal.SIGQUIT) is signal.SIG_DFL:
+        signal.signal(signal.SIGQUIT, _sigquit)
+    return 0

@@ -242,6 +242,7 @@ cdef int start_runtime() except -1:
         gmp_xadd32(&sched.npidle, -1)
     startsysmon()
     startidlems()
+    installsigquit()
     return 0
 
 
@@ -1139,6 +1140,10 @@ cdef void fatalpanic(G g, object e):
             if not _internal(f.f_code):
                 out.append(fmtframe(f.f_code, f.f_globals, line))
         out.append(fmtcreated(g))
+        if traceback_level >= 2:            # GOTRACEBACK=all: the others too
+            for x in allglist():
+                if x is not g:
+                    out.append("\n" + dumpg(<G>x, None))
         sys.stderr.write("".join(out))
         sys.stderr.flush()
     finally:
