@@ -7,6 +7,41 @@ from gmp._core import (
     goexit as goexit,
     stack as stack,
     run as run,
+    _schedlat, _schedlat_bounds, _threads,
 )
 
-__all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run"]
+__all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
+           "metrics", "Float64Histogram"]
+
+
+class Float64Histogram:
+    """Go's metrics.Float64Histogram: counts[i] values fell in
+    [buckets[i], buckets[i+1]); len(buckets) == len(counts) + 1."""
+
+    __slots__ = ("counts", "buckets")
+
+    def __init__(self, counts, buckets):
+        self.counts = counts
+        self.buckets = buckets
+
+    def __repr__(self):
+        return "Float64Histogram(total=%d)" % sum(self.counts)
+
+
+def metrics():
+    """A snapshot of the runtime's metrics under Go's runtime/metrics names:
+
+    /sched/goroutines:goroutines   goroutines alive
+    /sched/gomaxprocs:threads      GOMAXPROCS
+    /sched/latencies:seconds       Float64Histogram of the time goroutines
+                                   spent runnable before they ran (one
+                                   transition in 8 is timed, as in Go)
+    /gmp/sched/threads:threads     OS threads of the runtime (Ms and sysmon)
+    """
+    counts, _ = _schedlat()
+    return {
+        "/sched/goroutines:goroutines": num_goroutine(),
+        "/sched/gomaxprocs:threads": gomaxprocs(),
+        "/sched/latencies:seconds": Float64Histogram(counts, _schedlat_bounds()),
+        "/gmp/sched/threads:threads": _threads(),
+    }

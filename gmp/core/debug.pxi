@@ -276,3 +276,21 @@ cdef int installsigquit() except -1:
     if signal.getsignal(signal.SIGQUIT) is signal.SIG_DFL:
         signal.signal(signal.SIGQUIT, _sigquit)
     return 0
+
+
+# ---- runtime/metrics ----------------------------------------------------------
+
+def _schedlat():
+    """(counts per bucket, sum of the sampled delays in ns) of the
+    runnable-to-running histogram; see trackrun."""
+    return [gmp_load64(&schedlat[i]) for i in range(NLATBUCKETS)], gmp_load64(&schedlatsum)
+
+
+def _schedlat_bounds():
+    """Bucket boundaries in seconds: len(counts) + 1 values, the last inf."""
+    return [0.0] + [float(1 << (i + 6)) / 1e9 for i in range(NLATBUCKETS - 1)] + [float("inf")]
+
+
+def _threads():
+    """OS threads of the runtime: the Ms and sysmon (Go's /sched/threads)."""
+    return sched.mcount + (1 if sysmon_running else 0)

@@ -139,6 +139,46 @@ cdef inline uint32_t fastrandn(uint32_t n) noexcept nogil:
     return gmp_fastrandn(n)
 
 
+# ---- scheduling latency (runtime/metrics /sched/latencies:seconds) ---------
+# One in 8 transitions to runnable is timed (Go samples the same way,
+# gTrackingPeriod): g.waitsince holds -nanotime() from then until the G runs.
+# Bucket 0 is [0, 64 ns); bucket i >= 1 is [2^(i+5), 2^(i+6)) ns; the last
+# is open-ended.
+
+cdef enum:
+    NLATBUCKETS = 40
+
+cdef extern from *:
+    int __builtin_clzll(unsigned long long x) nogil
+
+cdef int64_t schedlat[NLATBUCKETS]
+cdef int64_t schedlatsum = 0
+
+
+cdef inline void trackready(G g) noexcept:
+    if gmp_fastrandn(8) == 0:
+        g.waitsince = -gmp_nanotime()
+
+
+cdef inline void trackrun(G g) noexcept:
+    cdef int64_t d
+    cdef int i
+    if g.waitsince >= 0:
+        return
+    d = gmp_nanotime() + g.waitsince
+    g.waitsince = 0
+    if d < 0:
+        d = 0
+    i = 0
+    if d >= 64:
+        i = 63 - __builtin_clzll(<unsigned long long>d) - 5
+        if i >= NLATBUCKETS:
+            i = NLATBUCKETS - 1
+    gmp_xadd64(&schedlat[i], 1)
+    gmp_xadd64(&schedlatsum, d)
+
+
+
 cdef class G:
     """A goroutine (Go's runtime2.go g). Not constructed by users."""
 
@@ -334,6 +374,7 @@ cdef G newproc(object fn, tuple args, dict kwargs):
         g.parentgoid = m.curg.goid
     allgadd(g)
     gmp_xadd64(&sched.ngoroutines, 1)
+    trackready(g)
     if m is not None and m.p is not None:
         runqput(m.p, g, True)
     else:
@@ -353,6 +394,7 @@ cdef int execute(M m, G g, bint ong0) except -1:
     Mirrors runtime/proc.go:execute. Executed only by m's thread."""
     cdef P p
     cdef object gr
+    trackrun(g)
     if g.gr is not None:
         m.curg = g
         g.status = _Grunning
@@ -425,6 +467,7 @@ cdef int goparkx(int32_t reason) except -1:
         g.waitsince = gmp_nanotime_coarse()
         nxt = findrunnable_nb(m, m.p)
         if nxt is g:
+            trackrun(g)
             g.status = _Grunning
         elif nxt is None:
             m.curg = None
@@ -449,6 +492,7 @@ cdef void goready(G g):
         gmp_xadd32(&sched.nforeignwait, -1)
         gmp_sema_post(g.sema)
         return
+    trackready(g)
     m = getm()
     p = g.homep
     if m is not None and m.p is p:
@@ -580,6 +624,7 @@ cdef G gfinish(G g):
     gdead(g)
     nxt = findrunnable_nb(m, p)
     if nxt is not None and nxt.gr is None:
+        trackrun(nxt)
         nxt.homep = p
         nxt.gr = cur
         nxt.status = _Grunning
@@ -1080,6 +1125,7 @@ cdef int gosched_m() except -1:
         return 0
     g = m.curg
     g.status = _Grunnable
+    trackready(g)
     Py_INCREF(g)
     gq_push(&m.p.readyq, <void *>g)
     # Go's Gosched queues g globally, behind the local queues; here the
@@ -1097,6 +1143,7 @@ cdef int gosched_m() except -1:
         else:
             nxt = findrunnable_nb(m, m.p)
     if nxt is g:
+        trackrun(g)
         g.status = _Grunning
         return 0
     if nxt is None:
