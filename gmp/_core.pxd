@@ -71,7 +71,9 @@ cdef class G:
     cdef readonly int64_t goid
     cdef public int32_t status      # written by the owning M, or by a waker before it readies
     cdef int32_t waitreason
-    cdef int64_t waitsince          # nanotime when it parked
+    cdef int64_t waitsince          # nanotime when it parked (-nanotime while a timed runnable)
+    cdef int32_t stacksize          # Go's contiguous-stack size: 2 KiB, doubling (stack.pxi)
+    cdef int32_t stackinuse         # bytes of frames last measured
     cdef P homep                    # set when first run; never changes afterwards
     cdef object gr                  # its greenlet (None until started)
     cdef object fn

@@ -50,6 +50,7 @@ include "core/proc.pxi"
 include "core/time.pxi"
 include "core/trace.pxi"
 include "core/debug.pxi"
+include "core/stack.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

@@ -7,11 +7,12 @@ from gmp._core import (
     goexit as goexit,
     stack as stack,
     run as run,
+    read_mem_stats as read_mem_stats,
     _schedlat, _schedlat_bounds, _threads,
 )
 
 __all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
-           "metrics", "Float64Histogram"]
+           "metrics", "Float64Histogram", "read_mem_stats"]
 
 
 class Float64Histogram:

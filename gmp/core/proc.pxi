@@ -360,6 +360,7 @@ cdef G newproc(object fn, tuple args, dict kwargs):
         m = getm()
     g.goid = gmp_xadd64(&sched.goidgen, 1)
     g.status = _Grunnable
+    g.stacksize = STACK_MIN
     g.fn = fn
     g.args = args
     g.kwargs = kwargs
@@ -465,6 +466,7 @@ cdef int goparkx(int32_t reason) except -1:
         g.status = _Gwaiting
         g.waitreason = reason
         g.waitsince = gmp_nanotime_coarse()
+        stackpark(g)
         nxt = findrunnable_nb(m, m.p)
         if nxt is g:
             trackrun(g)

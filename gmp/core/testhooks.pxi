@@ -127,3 +127,8 @@ def _curp():
     """The id of the P running the caller (-1 on a plain thread)."""
     cdef M m = getm()
     return m.p.id if m is not None and m.p is not None else -1
+
+
+def _gstack(G g):
+    """(stack size, bytes in use when last measured) of g."""
+    return (g.stacksize if g.stacksize else STACK_MIN, g.stackinuse)
