@@ -1,9 +1,14 @@
 """GODEBUG parsing and the scheduler trace (Go 1.19's schedtrace format)."""
+import os
 import re
+import shutil
+import subprocess
+
+import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py
+from conftest import run_py, wait_until
 
 SCHED = re.compile(r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) "
                    r"spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+)( \[\d+( \d+)*\])?$")
@@ -95,3 +100,61 @@ def test_bad_godebug_value_warns_and_runs():
     """, env={"GODEBUG": "schedtrace=soon"})
     assert r.returncode == 0 and r.stdout.strip() == "1"
     assert r.stderr == "gmp: GODEBUG: schedtrace='soon' is not an integer; ignored\n"
+
+
+def shape(line):
+    """The line's kind and field names, values left out."""
+    m = re.match(r"^(SCHED|  P|  M|  G)", line)
+    if not m:
+        return None
+    return (m.group(1).strip(),) + tuple(re.findall(r"(\w+)=", line))
+
+
+@pytest.mark.skipif(shutil.which("go") is None,
+                    reason="Go not installed (Debian package golang-go; .ci/run installs it)")
+def test_grammar_matches_a_real_go_program(tmp_path):
+    src = os.path.join(os.path.dirname(__file__), "go", "schedtrace.go")
+    env = dict(os.environ, GODEBUG="schedtrace=100,scheddetail=1", GOMAXPROCS="2",
+               HOME=str(tmp_path), GOCACHE=str(tmp_path / "gocache"))
+    g = subprocess.run(["go", "run", src], capture_output=True, text=True, env=env, timeout=300)
+    assert g.returncode == 0, g.stderr
+    ours = run_py("""
+        import gmp
+        c = gmp.chan()
+        for _ in range(3):
+            gmp.go(c.recv)
+        gmp.sleep(0.25)
+    """, env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
+    assert ours.returncode == 0, ours.stderr
+    go_shapes = {shape(x) for x in g.stderr.splitlines()} - {None}
+    our_shapes = {shape(x) for x in ours.stderr.splitlines()} - {None}
+    assert len(go_shapes) == 4 and go_shapes == our_shapes, (go_shapes, our_shapes)
+
+
+def test_counts_consistent_in_a_controlled_scenario(procs):
+    procs(1)
+    gate = gmp.chan()
+    # five goroutines queued on the one P and not started: the per-P queue
+    # holds exactly them (runnext included), the global queue nothing
+    for _ in range(5):
+        gmp.go(gate.recv)
+    line = _core._schedtrace(False).strip()
+    m = SCHED.match(line)
+    assert m, line
+    assert int(m.group(2)) == 1 and int(m.group(3)) <= 1
+    assert m.group(7) == "0" and m.group(8) == " [5]", line
+    wait_until(lambda: gmp._chan._recvq_len(gate) == 5)
+    lines = _core._schedtrace(True).splitlines()
+    assert sum(int(P_LINE.match(x).group(6)) for x in lines if x.startswith("  P")) == 0
+    gate.close()
+
+
+def test_idleprocs_never_exceeds_gomaxprocs(procs):
+    procs(4)
+    gmp.go(lambda: None)
+    gmp.sleep(0.01)
+    procs(2)                        # P2 and P3 are retired, not idle Ps of the 2
+    gmp.sleep(0.01)
+    m = SCHED.match(_core._schedtrace(False).strip())
+    assert int(m.group(2)) == 2 and int(m.group(3)) <= 2
+    assert m.group(8).count(" ") == 2           # " [a b]": two Ps listed

@@ -35,7 +35,7 @@ def test_stack_shrinks_at_gc_when_a_quarter_is_used():
     gate, shallow = gmp.chan(), gmp.chan()
 
     def worker():
-        recurse_then(120, gate.recv)   # deep, parked
+        recurse_then(200, gate.recv)   # 200 deep, parked
         shallow.recv()                 # then parked with one frame
 
     gmp.go(worker)

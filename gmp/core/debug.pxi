@@ -99,14 +99,20 @@ cdef str schedtrace_text(bint detailed):
             if gmp_load32(&m.parked) and not gmp_load32(&m.spinning):
                 nidle += 1
     threads = sched.mcount + (1 if sysmon_running else 0)
+    # Go's allp has gomaxprocs entries; Ps left beyond a lowered GOMAXPROCS
+    # (still running their pinned goroutines) are not listed or counted idle
+    nidlep = 0
+    for i in range(sched.nprocs):
+        if (<P>allp[i]).idle:
+            nidlep += 1
     out = ["SCHED %dms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
            "idlethreads=%d runqueue=%d" % (
                (gmp_nanotime() - runtimeinit_ns) // 1000000, sched.nprocs,
-               gmp_load32(&sched.npidle), threads, gmp_load32(&sched.nmspinning), nidle,
+               nidlep, threads, gmp_load32(&sched.nmspinning), nidle,
                gq_len(&sched.runq))]
     if detailed:
         out.append(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n")
-    for i in range(sched.nallp):
+    for i in range(sched.nprocs):
         p = <P>allp[i]
         qlen = runq_len(&p.runq) + gq_len(&p.readyq) + (1 if p.runnext is not None else 0)
         if detailed:
@@ -117,7 +123,7 @@ cdef str schedtrace_text(bint detailed):
         else:
             out.append((" [" if i == 0 else " ") + str(qlen))
     if not detailed:
-        out.append("]\n" if sched.nallp else "\n")
+        out.append("]\n" if sched.nprocs else "\n")
         return "".join(out)
     running = {}
     for x in ms:
