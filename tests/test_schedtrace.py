@@ -123,12 +123,13 @@ def test_grammar_matches_a_real_go_program(tmp_path):
         c = gmp.chan()
         for _ in range(3):
             gmp.go(c.recv)
-        gmp.sleep(0.25)
+        gmp.sleep(0.35)
     """, env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
     assert ours.returncode == 0, ours.stderr
     go_shapes = {shape(x) for x in g.stderr.splitlines()} - {None}
     our_shapes = {shape(x) for x in ours.stderr.splitlines()} - {None}
-    assert len(go_shapes) == 4 and go_shapes == our_shapes, (go_shapes, our_shapes)
+    assert len(go_shapes) == 4 and go_shapes == our_shapes, (go_shapes, our_shapes, g.stderr,
+                                                             ours.stderr)
 
 
 def test_counts_consistent_in_a_controlled_scenario(procs):
@@ -158,3 +159,41 @@ def test_idleprocs_never_exceeds_gomaxprocs(procs):
     m = SCHED.match(_core._schedtrace(False).strip())
     assert int(m.group(2)) == 2 and int(m.group(3)) <= 2
     assert m.group(8).count(" ") == 2           # " [a b]": two Ps listed
+
+
+def test_blockwarn_reports_a_goroutine_holding_its_p_once():
+    r = run_py("""
+        import gmp, time
+        def hog():
+            t = time.monotonic()
+            while time.monotonic() - t < 0.4:
+                pass
+        def polite():
+            for _ in range(40):
+                gmp.sleep(0.005)
+        done = gmp.chan(2)
+        gmp.go(lambda: (hog(), done.send(1)))
+        gmp.go(lambda: (polite(), done.send(2)))
+        done.recv(); done.recv()
+        print("ok")
+    """, env={"GMPDEBUG": "blockwarn=100", "GOMAXPROCS": "1"})
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    reports = [x for x in r.stderr.splitlines() if x.startswith("gmp: goroutine ")]
+    assert len(reports) == 1, r.stderr                    # once per episode
+    assert re.match(r"^gmp: goroutine \d+ has held P0 for over 100 ms without yielding "
+                    r"\(GMPDEBUG=blockwarn=100\):$", reports[0])
+    assert "[running]:\n__main__.hog(...)" in r.stderr
+
+
+def test_blockwarn_quiet_when_goroutines_yield():
+    r = run_py("""
+        import gmp
+        done = gmp.chan()
+        def polite():
+            for _ in range(60):
+                gmp.sleep(0.005)
+            done.send(1)
+        gmp.go(polite)
+        done.recv()
+    """, env={"GMPDEBUG": "blockwarn=100"})
+    assert r.returncode == 0 and r.stderr == "", r.stderr

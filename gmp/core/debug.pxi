@@ -155,6 +155,10 @@ def _schedtrace(bint detailed=False):
 cdef extern from "<pthread.h>" nogil:
     int pthread_join(pthread_t t, void **ret)
 
+cdef extern from *:
+    uint32_t __atomic_load_n(uint32_t *p, int order) nogil
+    enum: __ATOMIC_RELAXED
+
 cdef gmp_sema_t sysmon_sema
 gmp_sema_init(&sysmon_sema)
 cdef bint sysmon_running = False
@@ -162,28 +166,97 @@ cdef int32_t sysmon_stop = 0
 cdef pthread_t sysmon_thread
 
 
+cdef enum:
+    SYSMON_TICK_NS = 10000000       # 10 ms: Go's sysmon sleep once idle
+
+
 cdef void *sysmon(void *arg) noexcept nogil:
     """Go's sysmon loop, reduced to what gmp needs of it so far: every
-    schedtrace ms, print a trace (taking the GIL for that only)."""
-    cdef int64_t next = gmp_nanotime() + dbg.schedtrace * 1000000
-    cdef int r
+    schedtrace ms print a trace, and with blockwarn watch for a P whose
+    schedtick has not moved while its M is awake. It takes the GIL only to
+    print (or to confirm a suspect)."""
+    cdef int64_t now, nexttrace = -1, next
+    cdef int64_t since[MAXPROCS]
+    cdef uint32_t last[MAXPROCS]
+    cdef uint32_t warned[MAXPROCS]
+    cdef int32_t sus[MAXPROCS]
+    cdef uint32_t t
+    cdef int32_t i
+    cdef bint suspect
+    for i in range(MAXPROCS):
+        since[i] = 0
+        last[i] = 0
+        warned[i] = 0xFFFFFFFF
+    if dbg.schedtrace > 0:
+        nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
     while not gmp_load32(&sysmon_stop):
-        r = gmp_sema_wait(&sysmon_sema, next)
+        next = gmp_nanotime() + SYSMON_TICK_NS if dbg.blockwarn > 0 else nexttrace
+        if nexttrace > 0 and nexttrace < next:
+            next = nexttrace
+        gmp_sema_wait(&sysmon_sema, next)
         if gmp_load32(&sysmon_stop):
             break
-        if gmp_nanotime() >= next:
+        now = gmp_nanotime()
+        if dbg.blockwarn > 0:
+            suspect = False
+            for i in range(sched.nprocs):
+                sus[i] = 0
+                if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
+                    continue
+                t = __atomic_load_n(sched.ptick[i], __ATOMIC_RELAXED)
+                if t != last[i] or gmp_load32(sched.mparked[i]):
+                    last[i] = t
+                    since[i] = now
+                elif now - since[i] >= dbg.blockwarn * 1000000 and warned[i] != t:
+                    warned[i] = t           # once per episode
+                    sus[i] = 1
+                    suspect = True
+            if suspect:
+                with gil:
+                    try:
+                        blockwarn_report(sus)
+                    except BaseException:
+                        pass
+        if nexttrace > 0 and now >= nexttrace:
             with gil:
                 try:
                     os.write(2, schedtrace_text(dbg.scheddetail > 0).encode())
                 except BaseException:
                     pass
-            next += dbg.schedtrace * 1000000
+            nexttrace += dbg.schedtrace * 1000000
     return NULL
+
+
+cdef void blockwarn_report(int32_t *sus):
+    """Prints, in Go's traceback format, the goroutines that have held their
+    P past blockwarn ms (what gevent's monitor thread reports)."""
+    cdef P p
+    cdef M m
+    cdef int32_t i
+    frames = sys._current_frames()
+    out = []
+    for i in range(sched.nprocs):
+        if not sus[i]:
+            continue
+        p = <P>allp[i]
+        m = p.m
+        if m is None or m.curg is None or gmp_load32(&m.parked):
+            continue
+        f = frames.get(m.thread) if m.thread is not None else None
+        if f is None and m is m0:
+            f = frames.get(_main_ident)
+        out.append("gmp: goroutine %d has held P%d for over %d ms without yielding "
+                   "(GMPDEBUG=blockwarn=%d):\n%s\n" % (
+                       m.curg.goid, i, dbg.blockwarn, dbg.blockwarn, dumpg(m.curg, f)))
+    if out:
+        os.write(2, "".join(out).encode("utf-8", "replace"))
+
+
 
 
 cdef int startsysmon() except -1:
     global sysmon_running
-    if sysmon_running or dbg.schedtrace <= 0:
+    if sysmon_running or (dbg.schedtrace <= 0 and dbg.blockwarn <= 0):
         return 0
     if pthread_create(&sysmon_thread, NULL, sysmon, NULL) != 0:
         raise OSError("gmp: cannot start sysmon")

@@ -30,6 +30,8 @@ cdef struct sched_t:
     runq_t *allrunq[MAXPROCS]
     gqueue_t *allreadyq[MAXPROCS]
     int32_t gilwait[MAXPROCS]   # atomic: P i's M stole Gs without the GIL and waits for it
+    uint32_t *ptick[MAXPROCS]   # &p.schedtick of P i (Ps live forever): sysmon reads it
+    int32_t *mparked[MAXPROCS]  # &m.parked of P i's M, once it has one
 
 cdef sched_t sched
 gq_init(&sched.runq)
@@ -280,8 +282,8 @@ cdef int start_runtime() except -1:
         (<P>allp[0]).status = _Prunning
         (<P>allp[0]).idle = 0
         gmp_xadd32(&sched.npidle, -1)
-    startsysmon()
     startidlems()
+    startsysmon()
     installsigquit()
     return 0
 
@@ -317,6 +319,7 @@ cdef int procresize(int32_t n) except -1:
         allp.append(p)
         sched.allrunq[p.id] = &p.runq
         sched.allreadyq[p.id] = &p.readyq
+        sched.ptick[p.id] = &p.schedtick
         gmp_xadd32(&sched.npidle, 1)
         sched.nallp += 1
     gmp_lock(&sched.lock)
@@ -970,6 +973,7 @@ cdef M newm(P p, bint spinning):
     m.p = p
     m.spinning = spinning
     p.m = m
+    sched.mparked[p.id] = &m.parked
     return m
 
 
