@@ -74,6 +74,7 @@ cdef class G:
     cdef int64_t waitsince          # nanotime when it parked (-nanotime while a timed runnable)
     cdef int32_t stacksize          # Go's contiguous-stack size: 2 KiB, doubling (stack.pxi)
     cdef int32_t stackinuse         # bytes of frames last measured
+    cdef object ancestors           # GODEBUG=tracebackancestors: [(goid, frames, created_by)]
     cdef P homep                    # set when first run; never changes afterwards
     cdef object gr                  # its greenlet (None until started)
     cdef object fn

@@ -121,3 +121,31 @@ def test_set_traceback_levels():
             gmp.debug.set_traceback("loud")
     finally:
         _core.set_traceback(str(old))
+
+
+def test_tracebackancestors_shows_the_creation_chain():
+    from conftest import run_py
+    prog = """
+        import gmp
+        c = gmp.chan()
+        def leaf():
+            c.recv()
+        def mid():
+            gmp.go(leaf)
+            c.recv()
+        def top():
+            gmp.go(mid)
+            c.recv()
+        gmp.go(top)
+        gmp.sleep(0.02)
+        print(gmp.runtime.stack(all=True))
+        c.close()
+    """
+    r = run_py(prog, env={"GODEBUG": "tracebackancestors=2"})
+    assert r.returncode == 0, r.stderr
+    leaf = [b for b in r.stdout.split("\n\n") if "__main__.leaf(...)" in b][0]
+    assert leaf.count("[originating from goroutine") == 2          # N limits the chain
+    assert "created by __main__.mid in goroutine 3\n\t<string>:7\n[originating from goroutine 3]:\n__main__.mid(...)\n\t<string>:7" in leaf
+    assert "[originating from goroutine 2]:\n__main__.top(...)\n\t<string>:10\ncreated by __main__.<module> in goroutine 1" in leaf
+    plain = run_py(prog)
+    assert "originating" not in plain.stdout

@@ -376,6 +376,8 @@ cdef G newproc(object fn, tuple args, dict kwargs):
         g.createdline = PyFrame_GetLineNumber(f)
     if m is not None and m.curg is not None:
         g.parentgoid = m.curg.goid
+        if dbg.tracebackancestors > 0:
+            g.ancestors = ancestry(m.curg, f)
     allgadd(g)
     gmp_xadd64(&sched.ngoroutines, 1)
     trackready(g)

@@ -60,7 +60,28 @@ cdef str dumpg(G g, object curframe):
     for fn, path, line in gframes(g, curframe):
         out.append("%s(...)\n\t%s:%d\n" % (fn, path, line) if line else "%s(...)\n" % fn)
     out.append(fmtcreated(g))
+    if g.ancestors:
+        for goid, frames, created in g.ancestors:
+            out.append("[originating from goroutine %d]:\n" % goid)
+            for fn, path, line in frames:
+                out.append("%s(...)\n\t%s:%d\n" % (fn, path, line))
+            if created is not None and goid != 1:
+                out.append("created by %s in goroutine %d\n\t%s:%d\n" % created)
     return "".join(out)
+
+
+cdef list ancestry(G parent, PyFrameObject *fp):
+    """GODEBUG=tracebackancestors=N: the creator's stack now, then its own
+    ancestors, N entries at most (Go's saveAncestors)."""
+    f = <object><PyObject *>fp if fp != NULL else None
+    created = None
+    if parent.createdcode is not None:
+        created = (funcname(parent.createdcode, parent.createdglobals), parent.parentgoid,
+                   parent.createdcode.co_filename, parent.createdline)
+    out = [(parent.goid, gframes(parent, f), created)]
+    if parent.ancestors:
+        out.extend(parent.ancestors)
+    return out[:dbg.tracebackancestors]
 
 
 cdef str dumpall(G cur, object curframe=None):
