@@ -565,8 +565,9 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
     cdef scase_t *sc = stack_cases
     cdef int32_t *pollorder = stack_order
     cdef int32_t *lockorder
-    cdef int32_t n = 0, i, j, dflt = -1
+    cdef int32_t n = 0, i, j, k, dflt = -1
     cdef PyObject *case
+    cdef object r
     cdef int32_t *caseidx
     cdef int32_t stack_idx[NSTACK]
     caseidx = stack_idx
@@ -600,6 +601,19 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
             j = gmp_fastrandn(i + 1)
             pollorder[i] = pollorder[j]
             pollorder[j] = i
+        # pass 0 (not in Go): the first case in poll order that looks ready is
+        # completed under its own channel's lock alone. Go's pass 1 (selectgo)
+        # locks every channel; when some case is ready this saves n - 1 lock
+        # round trips and the sort, and picks the same case Go would for that
+        # state. Done here, before the large selectgo frame is entered.
+        for i in range(n):
+            k = pollorder[i]
+            if looksready(&sc[k]):
+                gmp_lock(&(<chan>sc[k].c).lock)
+                r = selfire(sc, k, caseidx, &pollorder[i], 1)
+                if r is not _NOTREADY:
+                    return r
+                gmp_unlock(&(<chan>sc[k].c).lock)
         return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
     finally:
         if sc != stack_cases:
@@ -694,18 +708,6 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     cdef G g
     cdef object v
     cdef list sgs
-    # pass 0 (not in Go): the first case in poll order that looks ready is
-    # completed under its own channel's lock alone. Go's pass 1 below locks
-    # every channel; when some case is ready this saves n - 1 lock round
-    # trips and the sort, and picks the same case Go would for that state.
-    for i in range(n):
-        k = pollorder[i]
-        if looksready(&sc[k]):
-            gmp_lock(&(<chan>sc[k].c).lock)
-            v = selfire(sc, k, caseidx, &pollorder[i], 1)
-            if v is not _NOTREADY:
-                return v
-            gmp_unlock(&(<chan>sc[k].c).lock)
     # lock order: by channel address (insertion sort; n is small)
     for i in range(n):
         j = i
