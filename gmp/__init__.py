@@ -9,7 +9,7 @@ Goroutines are greenlets scheduled by a G/M/P runtime modelled on Go's
 runtime/proc.go; channels and select follow runtime/chan.go and select.go.
 """
 from gmp._core import go as go, Panic as Panic, Deadlock as Deadlock, GoExit as GoExit
-from gmp._core import run as run
+from gmp._core import run as run, syscall as syscall
 from gmp._chan import chan as chan, nilchan as nilchan, select as select, default as default
 from gmp._chan import WouldBlock as WouldBlock
 from gmp._chan import WaitGroup as WaitGroup, Mutex as Mutex, Once as Once
@@ -20,7 +20,7 @@ from gmp import debug as debug
 
 __all__ = [
     "go", "chan", "nilchan", "select", "default", "Panic", "Deadlock", "GoExit", "WouldBlock",
-    "run", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
+    "run", "syscall", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
     "WaitGroup", "Mutex", "Once", "runtime", "sync", "time", "context", "debug",
 ]
 __version__ = "0.1.0"

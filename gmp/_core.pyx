@@ -51,6 +51,7 @@ include "core/time.pxi"
 include "core/trace.pxi"
 include "core/debug.pxi"
 include "core/stack.pxi"
+include "core/syscall.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

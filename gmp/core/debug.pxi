@@ -98,7 +98,7 @@ cdef str schedtrace_text(bint detailed):
             ms.append(m)
             if gmp_load32(&m.parked) and not gmp_load32(&m.spinning):
                 nidle += 1
-    threads = sched.mcount + (1 if sysmon_running else 0)
+    threads = sched.mcount + (1 if sysmon_running else 0) + nhelpers
     # Go's allp has gomaxprocs entries; Ps left beyond a lowered GOMAXPROCS
     # (still running their pinned goroutines) are not listed or counted idle
     nidlep = 0
@@ -371,5 +371,5 @@ def _schedlat_bounds():
 
 
 def _threads():
-    """OS threads of the runtime: the Ms and sysmon (Go's /sched/threads)."""
-    return sched.mcount + (1 if sysmon_running else 0)
+    """OS threads of the runtime: the Ms, sysmon and syscall helpers."""
+    return sched.mcount + (1 if sysmon_running else 0) + nhelpers

@@ -108,7 +108,7 @@ def read_mem_stats():
         "stack_copied": gmp_load64(&stackcopied),
         "num_goroutine": n,
         "gomaxprocs": sched.nprocs,
-        "threads": sched.mcount + (1 if sysmon_running else 0),
+        "threads": sched.mcount + (1 if sysmon_running else 0) + nhelpers,
         "idle_procs": gmp_load32(&sched.npidle),
         "spinning_threads": gmp_load32(&sched.nmspinning),
         "global_runq": gq_len(&sched.runq),
