@@ -87,18 +87,22 @@ def gmp_w3(n):
     return dt / n * 1e9
 
 
-def gmp_w4a(n):
-    import gmp
-    c = gmp.chan(1024)
-    send, recv = c.send, c.recv
+def _w4a_loop(put, get, n):
+    """W4a's loop, the same for every peer: put then get, never blocking."""
     s = 0
     t = time.perf_counter()
     for i in range(n):
-        send(i)
-        s += recv()
+        put(i)
+        s += get()
     dt = time.perf_counter() - t
     _check(s == n * (n - 1) // 2, "W4a sum")
     return dt / n * 1e9
+
+
+def gmp_w4a(n):
+    import gmp
+    c = gmp.chan(1024)
+    return _w4a_loop(c.send, c.recv, n)
 
 
 def gmp_w4b(n):
@@ -296,15 +300,7 @@ def gevent_w3(n):
 def gevent_w4a(n):
     from gevent.queue import Queue
     q = Queue(1024)
-    put, get = q.put, q.get
-    s = 0
-    t = time.perf_counter()
-    for i in range(n):
-        put(i)
-        s += get()
-    dt = time.perf_counter() - t
-    _check(s == n * (n - 1) // 2, "W4a sum")
-    return dt / n * 1e9
+    return _w4a_loop(q.put, q.get, n)
 
 
 def gevent_w4b(n):
@@ -514,14 +510,7 @@ def threading_w3(n):
 def threading_w4a(n):
     import queue
     q = queue.Queue(1024)
-    s = 0
-    t = time.perf_counter()
-    for i in range(n):
-        q.put(i)
-        s += q.get()
-    dt = time.perf_counter() - t
-    _check(s == n * (n - 1) // 2, "W4a sum")
-    return dt / n * 1e9
+    return _w4a_loop(q.put, q.get, n)
 
 
 def threading_w4b(n):
@@ -552,15 +541,7 @@ def deque_w4a(n):
     blocking), the floor for a queue reached through Python calls."""
     import collections
     q = collections.deque()
-    put, get = q.append, q.popleft
-    s = 0
-    t = time.perf_counter()
-    for i in range(n):
-        put(i)
-        s += get()
-    dt = time.perf_counter() - t
-    _check(s == n * (n - 1) // 2, "W4a sum")
-    return dt / n * 1e9
+    return _w4a_loop(q.append, q.popleft, n)
 
 
 PEERS = {

@@ -100,10 +100,6 @@ def todo():
     return _todo
 
 
-def _name(c):
-    return repr(c)
-
-
 # The key under which a cancellable context answers value(): the nearest
 # cancellable ancestor, as Go's &cancelCtxKey.
 _cancel_key = object()
@@ -184,7 +180,7 @@ class _CancelCtx(Context):
             _remove_child(self._parent, self)
 
     def __repr__(self):
-        return _name(self._parent) + ".WithCancel"
+        return repr(self._parent) + ".WithCancel"
 
 
 class _TimerCtx(_CancelCtx):
@@ -208,7 +204,7 @@ class _TimerCtx(_CancelCtx):
 
     def __repr__(self):
         return "%s.WithDeadline(%s [%.6fs])" % (
-            _name(self._parent), _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(self._deadline)),
+            repr(self._parent), _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(self._deadline)),
             self._deadline - _time.time())
 
 
@@ -233,7 +229,7 @@ class _ValueCtx(Context):
         return _value(self, key)
 
     def __repr__(self):
-        return "%s.WithValue(%r, %r)" % (_name(self._parent), self._key, self._val)
+        return "%s.WithValue(%r, %r)" % (repr(self._parent), self._key, self._val)
 
 
 class _WithoutCancelCtx(Context):
@@ -246,7 +242,7 @@ class _WithoutCancelCtx(Context):
         return _value(self._parent, key)
 
     def __repr__(self):
-        return _name(self._parent) + ".WithoutCancel"
+        return repr(self._parent) + ".WithoutCancel"
 
 
 def _value(c, key):

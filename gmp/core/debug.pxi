@@ -61,21 +61,8 @@ loaddebug()
 
 
 def _debugvars():
-    return {k: getattr_dbg(k) for k in _DEBUG_KEYS}
-
-
-cdef int64_t getattr_dbg(str k):
-    if k == "schedtrace":
-        return dbg.schedtrace
-    if k == "scheddetail":
-        return dbg.scheddetail
-    if k == "asyncpreemptoff":
-        return dbg.asyncpreemptoff
-    if k == "gcshrinkstackoff":
-        return dbg.gcshrinkstackoff
-    if k == "tracebackancestors":
-        return dbg.tracebackancestors
-    return dbg.blockwarn
+    """The settings in effect, {key: value} (Cython turns the struct into a dict)."""
+    return dbg
 
 
 # ---- the scheduler trace --------------------------------------------------
@@ -98,7 +85,7 @@ cdef str schedtrace_text(bint detailed):
             ms.append(m)
             if gmp_load32(&m.parked) and not gmp_load32(&m.spinning):
                 nidle += 1
-    threads = sched.mcount + (1 if sysmon_running else 0) + nhelpers
+    threads = nthreads()
     # Go's allp has gomaxprocs entries; Ps left beyond a lowered GOMAXPROCS
     # (still running their pinned goroutines) are not listed or counted idle
     nidlep = 0
@@ -372,4 +359,8 @@ def _schedlat_bounds():
 
 def _threads():
     """OS threads of the runtime: the Ms, sysmon and syscall helpers."""
+    return nthreads()
+
+
+cdef int32_t nthreads():
     return sched.mcount + (1 if sysmon_running else 0) + nhelpers

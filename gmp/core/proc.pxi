@@ -30,6 +30,7 @@ cdef struct sched_t:
     runq_t *allrunq[MAXPROCS]
     gqueue_t *allreadyq[MAXPROCS]
     int32_t gilwait[MAXPROCS]   # atomic: P i's M stole Gs without the GIL and waits for it
+    int32_t ngilwait            # atomic: how many gilwait flags are set
     uint32_t *ptick[MAXPROCS]   # &p.schedtick of P i (Ps live forever): sysmon reads it
     int32_t *mparked[MAXPROCS]  # &m.parked of P i's M, once it has one
 
@@ -659,7 +660,7 @@ cdef G findrunnable_nb(M m, P p):
     Executed only by the owner P."""
     cdef G g
     cdef void *x
-    gmp_store32(&sched.gilwait[p.id], 0)    # it has the GIL now
+    cleargilwait(p.id)                      # it has the GIL now
     p.schedtick += 1
     if p.schedtick % 61 == 0:
         p.readyfirst = not p.readyfirst
@@ -725,12 +726,8 @@ cdef void sharerunq(P p):
     n = runq_len(&p.runq)
     if n < 2:
         return
-    if gmp_load32(&sched.nmspinning) == 0:
-        for q in range(sched.nprocs):
-            if q != p.id and gmp_load32(&sched.gilwait[q]):
-                break
-        else:
-            return
+    if gmp_load32(&sched.nmspinning) == 0 and gmp_load32(&sched.ngilwait) == 0:
+        return
     start = gmp_fastrandn(<uint32_t>sched.nprocs)
     for i in range(<uint32_t>sched.nprocs):
         q = <int32_t>((start + i) % <uint32_t>sched.nprocs)
@@ -794,6 +791,19 @@ cdef bint haswork(P p) noexcept nogil:
     return False
 
 
+cdef inline void setgilwait(int32_t id) noexcept nogil:
+    """P id's M stole Gs without the GIL and is about to wait for it."""
+    if gmp_xchg32(&sched.gilwait[id], 1) == 0:
+        gmp_xadd32(&sched.ngilwait, 1)
+
+
+cdef inline void cleargilwait(int32_t id) noexcept nogil:
+    """Run on every schedule: a read, and a write only when the flag is set
+    (the flags share cache lines across Ps)."""
+    if gmp_load32(&sched.gilwait[id]) and gmp_xchg32(&sched.gilwait[id], 0):
+        gmp_xadd32(&sched.ngilwait, -1)
+
+
 cdef bint trysteal(P p) noexcept nogil:
     """Steals half of some other P's ring into p's (empty) ring, visiting the
     Ps in a random coprime order. Needs no GIL: a woken or spinning M steals
@@ -829,7 +839,7 @@ cdef bint spin(P p) noexcept nogil:
         if gq_len(&p.readyq) > 0 or gq_len(&sched.runq) > 0:
             return True
         if trysteal(p):
-            gmp_store32(&sched.gilwait[p.id], 1)
+            setgilwait(p.id)
             return True
         gmp_cpu_relax()
         gmp_cpu_relax()
@@ -887,7 +897,7 @@ cdef G findrunnable(M m):
             if r != 0:
                 unpark(m)                           # timed out or interrupted
             if gmp_load32(&m.spinning) and trysteal(p):     # before waiting for the GIL
-                gmp_store32(&sched.gilwait[p.id], 1)
+                setgilwait(p.id)
         pidleget_self(p)
         if r == 2 and m is m0:
             checksignals()
@@ -1023,7 +1033,7 @@ cdef void mwaitfirst(M m) noexcept nogil:
         if gq_len(&m.p.readyq) > 0 or (m.p.status == _Prunning and gq_len(&sched.runq) > 0):
             return
         if trysteal(m.p):
-            gmp_store32(&sched.gilwait[m.p.id], 1)
+            setgilwait(m.p.id)
             return
         gmp_store32(&m.parked, 1)
         # wakep stores spinning then CASes parked; we store parked then load
@@ -1194,7 +1204,7 @@ cdef void fatalpanic(G g, object e):
         for f, line in reversed(frames):
             if not _internal(f.f_code):
                 out.append(fmtframe(f.f_code, f.f_globals, line))
-        out.append(fmtcreated(g))
+        out.append(fmtcreated(createdby(g)))
         if traceback_level >= 2:            # GOTRACEBACK=all: the others too
             for x in allglist():
                 if x is not g:

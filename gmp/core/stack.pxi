@@ -88,11 +88,10 @@ _gc.callbacks.append(_gc_stacks)
 
 def read_mem_stats():
     """Go's runtime.ReadMemStats, the fields that apply: stack_inuse (bytes
-    of goroutine stacks, Go's contiguous sizes), stack_sys (the same plus
-    the scheduler greenlets' and M threads' shares are not counted: equal
-    to stack_inuse), num_stack_growth, num_stack_shrink, stack_copied
-    (bytes a contiguous stack would have copied), num_goroutine, and the
-    scheduler counters."""
+    of goroutine stacks, Go's contiguous sizes), stack_sys (equal to it:
+    the Ms' own thread stacks are not goroutine stacks), num_stack_growth,
+    num_stack_shrink, stack_copied (bytes a contiguous stack would have
+    copied), num_goroutine, and the scheduler counters."""
     cdef G g
     cdef int64_t inuse = 0
     cdef int64_t n = 0
@@ -108,7 +107,7 @@ def read_mem_stats():
         "stack_copied": gmp_load64(&stackcopied),
         "num_goroutine": n,
         "gomaxprocs": sched.nprocs,
-        "threads": sched.mcount + (1 if sysmon_running else 0) + nhelpers,
+        "threads": nthreads(),
         "idle_procs": gmp_load32(&sched.npidle),
         "spinning_threads": gmp_load32(&sched.nmspinning),
         "global_runq": gq_len(&sched.runq),

@@ -24,12 +24,18 @@ cdef str fmtframe(object code, object globs, int line):
     return "%s(...)\n\t%s:%d\n" % (funcname(code, globs), code.co_filename, line)
 
 
-cdef str fmtcreated(G g):
+cdef tuple createdby(G g):
+    """(function, parent goid, file, line) of g's go() call site, or None."""
     if g.createdcode is None:
+        return None
+    return (funcname(g.createdcode, g.createdglobals), g.parentgoid,
+            g.createdcode.co_filename, g.createdline)
+
+
+cdef str fmtcreated(tuple created):
+    if created is None:
         return ""
-    code = g.createdcode
-    return "created by %s in goroutine %d\n\t%s:%d\n" % (
-        funcname(code, g.createdglobals), g.parentgoid, code.co_filename, g.createdline)
+    return "created by %s in goroutine %d\n\t%s:%d\n" % created
 
 
 cdef bint _internal(object code):
@@ -59,14 +65,14 @@ cdef str dumpg(G g, object curframe):
     out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g))]
     for fn, path, line in gframes(g, curframe):
         out.append("%s(...)\n\t%s:%d\n" % (fn, path, line) if line else "%s(...)\n" % fn)
-    out.append(fmtcreated(g))
+    out.append(fmtcreated(createdby(g)))
     if g.ancestors:
         for goid, frames, created in g.ancestors:
             out.append("[originating from goroutine %d]:\n" % goid)
             for fn, path, line in frames:
                 out.append("%s(...)\n\t%s:%d\n" % (fn, path, line))
-            if created is not None and goid != 1:
-                out.append("created by %s in goroutine %d\n\t%s:%d\n" % created)
+            if goid != 1:
+                out.append(fmtcreated(created))
     return "".join(out)
 
 
@@ -74,11 +80,7 @@ cdef list ancestry(G parent, PyFrameObject *fp):
     """GODEBUG=tracebackancestors=N: the creator's stack now, then its own
     ancestors, N entries at most (Go's saveAncestors)."""
     f = <object><PyObject *>fp if fp != NULL else None
-    created = None
-    if parent.createdcode is not None:
-        created = (funcname(parent.createdcode, parent.createdglobals), parent.parentgoid,
-                   parent.createdcode.co_filename, parent.createdline)
-    out = [(parent.goid, gframes(parent, f), created)]
+    out = [(parent.goid, gframes(parent, f), createdby(parent))]
     if parent.ancestors:
         out.extend(parent.ancestors)
     return out[:dbg.tracebackancestors]
@@ -155,9 +157,5 @@ def _goroutines():
     for x in gs:
         g = <G>x
         cf = f if g is cur else None
-        created = None
-        if g.createdcode is not None:
-            created = (funcname(g.createdcode, g.createdglobals), g.parentgoid,
-                       g.createdcode.co_filename, g.createdline)
-        out.append((g.goid, gstatus(g), gframes(g, cf), created, dumpg(g, cf), g is cur))
+        out.append((g.goid, gstatus(g), gframes(g, cf), createdby(g), dumpg(g, cf), g is cur))
     return out
