@@ -122,7 +122,9 @@ cdef class M:
     cdef gmp_sema_t park
     cdef int32_t parked             # atomic: 1 while parked (or about to park)
     cdef int32_t spinning           # atomic: set by wakep, cleared by the M itself
+    cdef int32_t inpoll             # atomic: 1 while it may block in epoll (wakers break it)
     cdef object thread
+    cdef void *tstate               # its PyThreadState (sysmon arms preemption there)
 
 cdef M getm()
 cdef G getg()

@@ -52,6 +52,7 @@ include "core/trace.pxi"
 include "core/debug.pxi"
 include "core/stack.pxi"
 include "core/syscall.pxi"
+include "core/netpoll.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

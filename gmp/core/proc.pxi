@@ -36,6 +36,15 @@ cdef struct sched_t:
 
 cdef sched_t sched
 gq_init(&sched.runq)
+
+
+cdef struct netpoll_t:          # netpoll.pxi
+    int32_t inited              # atomic
+    int32_t nwaiters            # atomic: goroutines parked on a PollDesc
+    int64_t lastpoll            # atomic: nanotime of the last poll; 0 while an M blocks in it
+    int32_t wakesig             # atomic: a break of the blocking poll is pending
+
+cdef netpoll_t np
 gmp_lock_init(&sched.lock)
 sched.nprocs = 0
 
@@ -515,6 +524,9 @@ cdef inline void wakem(M m):
     """Wakes m if it is parked. Can be executed by any thread."""
     if m is not None and gmp_load32(&m.parked) and gmp_cas32(&m.parked, 1, 0):
         gmp_sema_post(&m.park)
+        # m.inpoll is stored before m re-checks parked: see findrunnable
+        if gmp_load32(&m.inpoll):
+            netpollbreak()
 
 
 cdef extern from "gmp_gentry.h":
@@ -668,7 +680,7 @@ cdef G findrunnable_nb(M m, P p):
             g = globrunqget(p, 1)
             if g is not None:
                 return g
-    for _ in range(2):
+    for _ in range(3):
         g = p.runnext
         if g is not None:
             # A G taken from runnext inherits the current time slice (Go's
@@ -699,9 +711,12 @@ cdef G findrunnable_nb(M m, P p):
             g = globrunqget(p, 0)
             if g is not None:
                 return g
-        # expired timers may ready Gs here: then look again
-        if p.ntimers == 0 or runtimers(p, 0) == 0:
-            break
+        # expired timers or network events may ready Gs here: then look again
+        if p.ntimers != 0 and runtimers(p, 0) != 0:
+            continue
+        if netpollwaiters() and gmp_load64(&np.lastpoll) != 0 and netpoll(0) > 0:
+            continue
+        break
     if sched.nprocs > 1 and trysteal(p):
         x = runq_get_ring(&p.runq)
         if x != NULL:
@@ -892,6 +907,12 @@ cdef G findrunnable(M m):
             continue
         if dead == DEAD_BUT_THREADS:
             deadline = gmp_nanotime() + 50000000    # a plain thread may still wake someone
+        if netpollwaiters() and gmp_xchg64(&np.lastpoll, 0) != 0:
+            r = pollidle(m, deadline)
+            pidleget_self(p)
+            if r == -EINTR and m is m0:
+                checksignals()
+            continue
         with nogil:
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0:
@@ -901,6 +922,29 @@ cdef G findrunnable(M m):
         pidleget_self(p)
         if r == 2 and m is m0:
             checksignals()
+
+
+cdef int pollidle(M m, int64_t deadline) except? -9999:
+    """The poller role of an idle M (Go's findRunnable blocking in netpoll):
+    waits in epoll until an event, the deadline (the earliest timer) or a
+    wakem; np.lastpoll is 0 meanwhile so that no other M blocks there too.
+    m.parked is already 1. Returns netpoll's result (0 when it did not wait)."""
+    cdef int r = 0
+    cdef int64_t delay = -1
+    gmp_store32(&m.inpoll, 1)
+    # a waker CASes parked and then loads inpoll; we stored inpoll and now
+    # load parked (both seq_cst): if it already woke us, do not wait
+    if gmp_load32(&m.parked) and not haswork(m.p):
+        if deadline >= 0:
+            delay = deadline - gmp_nanotime()
+            if delay <= 0:
+                delay = 0
+        r = netpoll(delay)
+    gmp_store32(&m.inpoll, 0)
+    gmp_store64(&np.lastpoll, gmp_nanotime())
+    with nogil:
+        unpark(m)
+    return r
 
 
 cdef inline void unpark(M m) noexcept nogil:
@@ -1097,7 +1141,7 @@ cdef int checkdead(M m) except -1:
     cdef P p
     if gmp_load32(&sched.npidle) != sched.nallp:
         return DEAD_NO
-    if gq_len(&sched.runq) or sched.nsyscall > 0:
+    if gq_len(&sched.runq) or sched.nsyscall > 0 or netpollwaiters():
         return DEAD_NO
     for i in range(sched.nallp):
         p = <P>allp[i]

@@ -16,6 +16,8 @@ cdef enum:
     TIMER_READY = 0      # goready(arg): sleep
     TIMER_SEND = 1       # non-blocking send of the time on arg (a chan)
     TIMER_GO = 2         # go(arg)
+    TIMER_NETRD = 3      # read deadline of arg (a PollDesc)
+    TIMER_NETWD = 4      # write deadline of arg
 
 
 cdef class _Timer:
@@ -217,8 +219,10 @@ cdef int firetimer(_Timer t) except -1:
         goready(g)
     elif t.kind == TIMER_SEND:
         _timer_send(t.arg, gmp_walltime() / 1e9)
-    else:
+    elif t.kind == TIMER_GO:
         newproc(t.arg, _noargs, None)
+    else:
+        netdeadline(<PollDesc>t.arg, MODE_R if t.kind == TIMER_NETRD else MODE_W)
     return 0
 
 

@@ -43,6 +43,8 @@ static inline int64_t gmp_xadd64(int64_t *p, int64_t d) {
 static inline int32_t gmp_load32(int32_t *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 static inline void gmp_store32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline int32_t gmp_xchg32(int32_t *p, int32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline int64_t gmp_xchg64(int64_t *p, int64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline void gmp_store64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline void gmp_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();

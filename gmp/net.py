@@ -1,0 +1,610 @@
+"""gmp.net: stream networking for goroutines, modelled on Go's net package.
+
+    ln = gmp.net.listen("tcp", "127.0.0.1:8080")
+    while True:
+        c = ln.accept()                 # parks the goroutine, not the thread
+        gmp.go(handle, c)
+
+    c = gmp.net.dial("tcp", "example.com:80", timeout=5)
+    c.write(b"...")                     # writes everything
+    data = c.read(65536)                # b"" at end of stream
+
+Every socket is non-blocking and registered with the runtime's netpoller
+(an edge-triggered epoll instance): a call that would block parks only the
+calling goroutine ("IO wait" in dumps). Called from a plain thread, the same
+methods block that thread.
+
+Errors are OpError, Go's *net.OpError, which prints as Go does
+("read tcp 127.0.0.1:8080->127.0.0.1:50312: i/o timeout") and is also an
+instance of the matching built-in exception: a passed deadline is a
+TimeoutError, a closed connection a NetClosingError ("use of closed network
+connection"), a refused dial a ConnectionRefusedError, a reset a
+ConnectionResetError.
+
+Deadlines are absolute time.time() values, as Go's are absolute times.
+Name resolution that is not numeric runs through gmp.syscall, so it does not
+hold up the goroutine's P.
+"""
+import errno as _errno
+import io as _io
+import os as _os
+import socket as _socket
+
+from gmp._core import PollDesc, NetClosingError, DeadlineExceededError, syscall as _syscall
+
+__all__ = [
+    "listen", "dial", "Listener", "Conn", "OpError", "AddrError", "TCPAddr", "UnixAddr",
+    "NetClosingError", "DeadlineExceededError", "ErrClosed",
+]
+
+ErrClosed = NetClosingError         # Go's net.ErrClosed
+
+
+# ---- addresses ----------------------------------------------------------
+
+class TCPAddr:
+    """A TCP endpoint (Go's net.TCPAddr); str() is "ip:port" ("[ip]:port" for IPv6)."""
+    __slots__ = ("ip", "port", "zone")
+    network = "tcp"
+
+    def __init__(self, ip, port, zone=""):
+        self.ip = ip
+        self.port = port
+        self.zone = zone
+
+    def __str__(self):
+        host = self.ip + ("%" + self.zone if self.zone else "")
+        return ("[%s]:%d" if ":" in self.ip else "%s:%d") % (host, self.port)
+
+    def __repr__(self):
+        return "TCPAddr(%r, %d)" % (self.ip, self.port)
+
+    def __eq__(self, other):
+        return isinstance(other, TCPAddr) and (self.ip, self.port, self.zone) == (
+            other.ip, other.port, other.zone)
+
+    def __hash__(self):
+        return hash((self.ip, self.port, self.zone))
+
+
+class UnixAddr:
+    """A Unix-domain socket path (Go's net.UnixAddr)."""
+    __slots__ = ("name",)
+    network = "unix"
+
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+    def __repr__(self):
+        return "UnixAddr(%r)" % (self.name,)
+
+    def __eq__(self, other):
+        return isinstance(other, UnixAddr) and self.name == other.name
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+def _mkaddr(family, sa):
+    if family == _socket.AF_UNIX:
+        if isinstance(sa, bytes):
+            sa = sa.decode("utf-8", "surrogateescape")
+        return UnixAddr(sa or "")
+    if family == _socket.AF_INET6:
+        ip = sa[0]
+        zone = ""
+        if "%" in ip:
+            ip, zone = ip.split("%", 1)
+        if ip.startswith("::ffff:") and "." in ip:
+            ip = ip[7:]                 # Go prints IPv4-mapped addresses as IPv4
+        return TCPAddr(ip, sa[1], zone)
+    return TCPAddr(sa[0], sa[1])
+
+
+# ---- errors -------------------------------------------------------------
+
+class AddrError(ValueError):
+    """A malformed address (Go's *net.AddrError): "address x: missing port in address"."""
+
+    def __init__(self, err, addr):
+        super().__init__("address %s: %s" % (addr, err))
+        self.err = err
+        self.addr = addr
+
+
+class OpError(OSError):
+    """A failed network operation (Go's *net.OpError). op is "read",
+    "write", "dial", "accept", "listen" or "close"; err the underlying
+    exception. The instance is also of err's built-in class."""
+
+    def __init__(self, op, net, source, addr, err):
+        no = getattr(err, "errno", None)
+        super().__init__(no, _errtext(err))
+        self.op = op
+        self.net = net
+        self.source = source
+        self.addr = addr
+        self.err = err
+
+    def __str__(self):
+        s = self.op
+        if self.net:
+            s += " " + self.net
+        if self.source is not None:
+            s += " " + str(self.source)
+        if self.addr is not None:
+            s += ("->" if self.source is not None else " ") + str(self.addr)
+        return s + ": " + _errtext(self.err)
+
+    def timeout(self):
+        return isinstance(self.err, TimeoutError)
+
+    def __repr__(self):
+        return "OpError(%r)" % (str(self),)
+
+    def __reduce__(self):
+        return (_operror, (self.op, self.net, self.source, self.addr, self.err))
+
+
+_opclasses = {}
+
+
+def _operror(op, net, source, addr, err):
+    """An OpError that is also an instance of err's class (so that
+    `except TimeoutError` and `except ConnectionResetError` work)."""
+    base = type(err)
+    if base is OSError or not issubclass(base, Exception):
+        return OpError(op, net, source, addr, err)
+    cls = _opclasses.get(base)
+    if cls is None:
+        cls = type("OpError", (OpError, base), {"__module__": __name__})
+        _opclasses[base] = cls
+    return cls(op, net, source, addr, err)
+
+
+def _errtext(err):
+    """Go's text for an error: syscall errors lower-case, prefixed by the call."""
+    if isinstance(err, (NetClosingError, DeadlineExceededError)):
+        return str(err)
+    no = getattr(err, "errno", None)
+    if isinstance(err, OSError) and no is not None:
+        call = getattr(err, "_gmp_call", None)
+        text = _os.strerror(no)
+        text = text[:1].lower() + text[1:]
+        return "%s: %s" % (call, text) if call else text
+    return str(err)
+
+
+def _syserr(no, call):
+    e = OSError(no, _os.strerror(no))       # OSError picks the built-in subclass
+    e._gmp_call = call
+    return e
+
+
+# ---- address parsing and resolution ----------------------------------------
+
+_TCP = {"tcp": 0, "tcp4": _socket.AF_INET, "tcp6": _socket.AF_INET6}
+
+
+def _splithostport(address):
+    """Go's net.SplitHostPort."""
+    if isinstance(address, tuple):
+        return str(address[0]), int(address[1])
+    if not isinstance(address, str):
+        raise TypeError("gmp.net: address must be a str 'host:port' or a (host, port) tuple")
+    if address.startswith("["):
+        end = address.find("]")
+        if end < 0:
+            raise AddrError("missing ']' in address", address)
+        host, rest = address[1:end], address[end + 1:]
+        if not rest.startswith(":"):
+            raise AddrError("missing port in address", address)
+        port = rest[1:]
+    else:
+        i = address.rfind(":")
+        if i < 0:
+            raise AddrError("missing port in address", address)
+        host, port = address[:i], address[i + 1:]
+        if ":" in host:
+            raise AddrError("too many colons in address", address)
+    try:
+        p = int(port) if port else 0
+    except ValueError:
+        p = None
+    if p is None or not 0 <= p <= 65535:
+        raise AddrError("invalid port", address)
+    return host, p
+
+
+def _resolve(network, address, passive):
+    """[(family, sockaddr)] for a TCP network and address."""
+    if network not in _TCP:
+        raise _unknown(network)
+    host, port = _splithostport(address)
+    fam = _TCP[network]
+    if host == "" and passive:
+        if fam == _socket.AF_INET:
+            return [(fam, ("0.0.0.0", port))]
+        if fam == _socket.AF_INET6 or _socket.has_ipv6:
+            return [(_socket.AF_INET6, ("::", port))]
+        return [(_socket.AF_INET, ("0.0.0.0", port))]
+    if host == "":
+        host = "127.0.0.1" if fam != _socket.AF_INET6 else "::1"
+    flags = _socket.AI_PASSIVE if passive else 0
+    try:
+        infos = _socket.getaddrinfo(host, port, fam, _socket.SOCK_STREAM, 0,
+                                    flags | _socket.AI_NUMERICHOST)
+    except _socket.gaierror:
+        # a name: resolution may block on the network, so it moves off the P
+        infos = _syscall(_socket.getaddrinfo, host, port, fam, _socket.SOCK_STREAM, 0, flags)
+    return [(i[0], i[4]) for i in infos]
+
+
+class _UnknownNetwork(ValueError):
+    pass
+
+
+def _unknown(network):
+    return _UnknownNetwork("unknown network " + str(network))
+
+
+def _newsock(family):
+    return _socket.socket(family, _socket.SOCK_STREAM | _socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC)
+
+
+# ---- connections ----------------------------------------------------------
+
+class Conn:
+    """A stream connection (Go's net.Conn). Only one goroutine may be
+    blocked reading, and one writing, at a time."""
+    __slots__ = ("_sock", "_pd", "_net", "_laddr", "_raddr", "__weakref__")
+
+    def __init__(self, sock, net, raddr=None, pd=None):
+        self._sock = sock
+        self._pd = pd if pd is not None else PollDesc(sock.fileno())
+        self._net = net
+        self._laddr = None
+        self._raddr = raddr
+
+    def read(self, n=65536):
+        """Reads up to n bytes, parking until some arrive; b"" at end of stream."""
+        try:
+            return self._pd.read(n)
+        except OSError as e:
+            raise self._err("read", e) from None
+
+    def readinto(self, buf):
+        """Reads into a writable buffer; returns the count (0 at end of stream)."""
+        try:
+            return self._pd.readinto(buf)
+        except OSError as e:
+            raise self._err("read", e) from None
+
+    def write(self, data):
+        """Writes all of data (parking while the send buffer is full); returns len(data)."""
+        try:
+            return self._pd.write(data)
+        except OSError as e:
+            raise self._err("write", e) from None
+
+    def close(self):
+        """Closes the connection; blocked reads and writes raise NetClosingError.
+        Unlike Go's Close, closing twice is not an error (Python's convention)."""
+        if self._pd.closed:
+            return
+        if self._laddr is None:
+            try:
+                self.local_addr     # kept for error messages after the close
+            except OSError:
+                pass
+        self._pd.close()
+        self._sock.close()
+
+    def close_write(self):
+        """Shuts down the writing side (Go's TCPConn.CloseWrite)."""
+        self._pd.check(True)
+        try:
+            self._sock.shutdown(_socket.SHUT_WR)
+        except OSError as e:
+            raise self._err("close", e) from None
+
+    def set_deadline(self, t):
+        """Sets the read and write deadlines (absolute time.time(); None clears)."""
+        self._pd.set_deadline(t)
+
+    def set_read_deadline(self, t):
+        self._pd.set_deadline(t, True, False)
+
+    def set_write_deadline(self, t):
+        self._pd.set_deadline(t, False, True)
+
+    @property
+    def local_addr(self):
+        if self._laddr is None:
+            self._laddr = _mkaddr(self._sock.family, self._sock.getsockname())
+        return self._laddr
+
+    @property
+    def remote_addr(self):
+        if self._raddr is None:
+            self._raddr = _mkaddr(self._sock.family, self._sock.getpeername())
+        return self._raddr
+
+    @property
+    def closed(self):
+        return self._pd.closed
+
+    @property
+    def socket(self):
+        """The underlying (non-blocking) socket, for socket options."""
+        return self._sock
+
+    def fileno(self):
+        return self._sock.fileno()
+
+    def makefile(self, mode="rb", buffering=-1, encoding=None, errors=None, newline=None):
+        """A file object over the connection, as socket.makefile: "rb" gives
+        a BufferedReader (readline() for line protocols), "wb" a
+        BufferedWriter, "rwb" both; add no "b" for text."""
+        if not set(mode) <= {"r", "w", "b"}:
+            raise ValueError("invalid mode %r (only r, w, b allowed)" % (mode,))
+        reading, writing, binary = "r" in mode, "w" in mode, "b" in mode
+        if not (reading or writing):
+            raise ValueError("mode must include r or w")
+        raw = _ConnIO(self, reading, writing)
+        if buffering is None or buffering < 0:
+            buffering = _io.DEFAULT_BUFFER_SIZE
+        if buffering == 0:
+            if not binary:
+                raise ValueError("unbuffered streams must be binary")
+            return raw
+        if reading and writing:
+            buf = _io.BufferedRWPair(raw, raw, buffering)
+        elif reading:
+            buf = _io.BufferedReader(raw, buffering)
+        else:
+            buf = _io.BufferedWriter(raw, buffering)
+        if binary:
+            return buf
+        text = _io.TextIOWrapper(buf, encoding, errors, newline, write_through=True)
+        text.mode = mode
+        return text
+
+    def _err(self, op, e):
+        if isinstance(e, OpError):
+            return e
+        if not isinstance(e, (NetClosingError, DeadlineExceededError)) and getattr(e, "errno", None):
+            e._gmp_call = op
+        try:
+            src, dst = self.local_addr, self.remote_addr
+        except OSError:
+            src, dst = None, self._raddr
+        return _operror(op, self._net, src, dst, e)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        state = "closed" if self._pd.closed else "fd=%d" % self._pd.fd
+        return "<gmp.net.Conn %s %s>" % (self._net, state)
+
+
+class _ConnIO(_io.RawIOBase):
+    """Raw I/O over a Conn, for makefile()."""
+
+    def __init__(self, conn, reading, writing):
+        super().__init__()
+        self._conn = conn
+        self._reading = reading
+        self._writing = writing
+
+    def readable(self):
+        return self._reading
+
+    def writable(self):
+        return self._writing
+
+    def readinto(self, b):
+        return self._conn.readinto(b)
+
+    def write(self, b):
+        return self._conn.write(b)
+
+    def fileno(self):
+        return self._conn.fileno()
+
+
+class Listener:
+    """A stream listener (Go's net.Listener)."""
+    __slots__ = ("_sock", "_pd", "_net", "_addr", "_unlink")
+
+    def __init__(self, sock, net, unlink=None):
+        self._sock = sock
+        self._pd = PollDesc(sock.fileno())
+        self._net = net
+        self._addr = _mkaddr(sock.family, sock.getsockname())
+        self._unlink = unlink
+
+    @property
+    def addr(self):
+        return self._addr
+
+    def accept(self):
+        """Waits for the next connection; returns a Conn."""
+        sock = self._sock
+        pd = self._pd
+        while True:
+            try:
+                pd.check()
+                fd, sa = sock._accept()
+                break
+            except BlockingIOError:
+                try:
+                    pd.wait_read()
+                except OSError as e:
+                    raise _operror("accept", self._net, None, self._addr, e) from None
+            except InterruptedError:
+                continue
+            except OSError as e:
+                if e.errno in (_errno.ECONNABORTED, _errno.EPROTO):
+                    continue            # the peer gave up before we took it (Go retries too)
+                if not isinstance(e, (NetClosingError, DeadlineExceededError)):
+                    e._gmp_call = "accept"
+                raise _operror("accept", self._net, None, self._addr, e) from None
+        c = _socket.socket(sock.family, _socket.SOCK_STREAM, 0, fileno=fd)
+        try:
+            c.setblocking(False)
+            if sock.family != _socket.AF_UNIX:
+                c.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            return Conn(c, self._net, _mkaddr(sock.family, sa) if sa else None)
+        except BaseException:
+            c.close()
+            raise
+
+    def set_deadline(self, t):
+        """A deadline for accept (Go's TCPListener.SetDeadline)."""
+        self._pd.set_deadline(t, True, False)
+
+    def close(self):
+        """Stops listening; a blocked accept raises NetClosingError. Idempotent."""
+        if self._pd.closed:
+            return
+        self._pd.close()
+        self._sock.close()
+        if self._unlink:
+            try:
+                _os.unlink(self._unlink)
+            except OSError:
+                pass
+
+    @property
+    def closed(self):
+        return self._pd.closed
+
+    def fileno(self):
+        return self._sock.fileno()
+
+    def __iter__(self):
+        """Accepts connections until the listener is closed."""
+        while True:
+            try:
+                yield self.accept()
+            except NetClosingError:
+                return
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "<gmp.net.Listener %s %s>" % (self._net, self._addr)
+
+
+def _somaxconn():
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return max(int(f.read().strip()), 128)
+    except (OSError, ValueError):
+        return 4096
+
+
+def listen(network, address, backlog=None):
+    """Listens on address: network "tcp", "tcp4", "tcp6" with "host:port"
+    (":0" picks a port, "" listens on every interface), or "unix" with a
+    path. Returns a Listener. Mirrors Go's net.Listen."""
+    if backlog is None:
+        backlog = _somaxconn()
+    if network == "unix":
+        sock = _newsock(_socket.AF_UNIX)
+        try:
+            sock.bind(address)
+            sock.listen(backlog)
+            return Listener(sock, network, unlink=address if isinstance(address, str)
+                            and not address.startswith("\0") else None)
+        except OSError as e:
+            sock.close()
+            e._gmp_call = "bind"
+            raise _operror("listen", network, None, UnixAddr(address), e) from None
+    try:
+        addrs = _resolve(network, address, True)
+    except (OSError, ValueError) as e:
+        raise _operror("listen", network, None, None, e) from None
+    err = None
+    for fam, sa in addrs:
+        sock = _newsock(fam)
+        try:
+            sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+            if fam == _socket.AF_INET6 and network == "tcp" and sa[0] == "::":
+                sock.setsockopt(_socket.IPPROTO_IPV6, _socket.IPV6_V6ONLY, 0)
+            sock.bind(sa)
+            sock.listen(backlog)
+            return Listener(sock, network)
+        except OSError as e:
+            sock.close()
+            e._gmp_call = "bind"
+            if err is None:
+                err = _operror("listen", network, None, _mkaddr(fam, sa[:2]), e)
+    raise err
+
+
+def dial(network, address, timeout=None):
+    """Connects to address ("host:port" for tcp/tcp4/tcp6, a path for unix)
+    and returns a Conn, trying each resolved address in turn. timeout (seconds)
+    bounds the whole dial. Mirrors Go's net.Dial / DialTimeout."""
+    import time as _time
+    deadline = _time.time() + timeout if timeout is not None else None
+    if network == "unix":
+        return _connect(_socket.AF_UNIX, address, network, UnixAddr(address), deadline)
+    try:
+        addrs = _resolve(network, address, False)
+    except (OSError, ValueError) as e:
+        raise _operror("dial", network, None, None, e) from None
+    first = None
+    for fam, sa in addrs:
+        try:
+            return _connect(fam, sa, network, _mkaddr(fam, sa), deadline)
+        except OpError as e:
+            if first is None:
+                first = e
+            if isinstance(e, TimeoutError):
+                break
+    raise first
+
+
+def _connect(fam, sa, network, raddr, deadline):
+    sock = _newsock(fam)
+    pd = None
+    try:
+        pd = PollDesc(sock.fileno())
+        err = sock.connect_ex(sa)
+        if err in (_errno.EINPROGRESS, _errno.EALREADY, _errno.EINTR):
+            if deadline is not None:
+                pd.set_deadline(deadline, False, True)
+            pd.wait_write()
+            err = pd.connect_error()
+        elif err == _errno.EAGAIN and fam == _socket.AF_UNIX:
+            raise _syserr(err, "connect")   # a full unix backlog (Go reports it too)
+        if err:
+            raise _syserr(err, "connect")
+        pd.set_deadline(None)
+        if fam != _socket.AF_UNIX:
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        return Conn(sock, network, raddr, pd)
+    except OSError as e:
+        if pd is not None:
+            pd.close()
+        sock.close()
+        raise _operror("dial", network, None, raddr, e) from None
+    except BaseException:
+        if pd is not None:
+            pd.close()
+        sock.close()
+        raise
