@@ -125,6 +125,8 @@ cdef class M:
     cdef int32_t inpoll             # atomic: 1 while it may block in epoll (wakers break it)
     cdef object thread
     cdef void *tstate               # its PyThreadState (sysmon arms preemption there)
+    cdef bint preempt               # GIL-protected: sysmon asked it to yield (preempt.pxi)
+    cdef object armed               # 3.13+: code objects armed for it, or None
 
 cdef M getm()
 cdef G getg()

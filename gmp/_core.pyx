@@ -53,6 +53,7 @@ include "core/debug.pxi"
 include "core/stack.pxi"
 include "core/syscall.pxi"
 include "core/netpoll.pxi"
+include "core/preempt.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

@@ -166,6 +166,9 @@ def test_idleprocs_never_exceeds_gomaxprocs(procs):
 
 
 def test_blockwarn_reports_a_goroutine_holding_its_p_once():
+    # asynchronous preemption would end the hog's hold after 10 ms: it is
+    # off here, so the hog stands for code that cannot be preempted (a long
+    # C call holding the GIL)
     r = run_py("""
         import gmp, time
         def hog():
@@ -180,7 +183,7 @@ def test_blockwarn_reports_a_goroutine_holding_its_p_once():
         gmp.go(lambda: (polite(), done.send(2)))
         done.recv(); done.recv()
         print("ok")
-    """, env={"GMPDEBUG": "blockwarn=100", "GOMAXPROCS": "1"})
+    """, env={"GMPDEBUG": "blockwarn=100,asyncpreemptoff=1", "GOMAXPROCS": "1"})
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     reports = [x for x in r.stderr.splitlines() if x.startswith("gmp: goroutine ")]
     assert len(reports) == 1, r.stderr                    # once per episode

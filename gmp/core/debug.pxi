@@ -6,8 +6,8 @@
 # (as Go does); a value that is not an integer gets one warning line.
 #
 # sysmon is a plain pthread without a P or a Python thread state; it takes
-# the GIL only to act (here: to print a trace). It runs when schedtrace is
-# set; the preemption and netpoll duties of Go's sysmon come with issue 3.
+# the GIL only to act (print a trace, poll the network, arm a preemption).
+# It starts with the runtime.
 
 cdef struct debugvars_t:
     int64_t schedtrace          # ms between SCHED lines; 0: off
@@ -122,7 +122,8 @@ cdef str schedtrace_text(bint detailed):
                        m.id, m.p.id if m.p is not None else -1,
                        m.curg.goid if m.curg is not None else -1,
                        "true" if gmp_load32(&m.spinning) else "false",
-                       "true" if gmp_load32(&m.parked) else "false"))
+                       "true" if gmp_load32(&m.parked) or (m.p is not None and
+                                   gmp_load32(&sched.mstuck[m.p.id])) else "false"))
     for x in allglist():
         g = <G>x
         reason = WAIT_REASONS[g.waitreason] if g.status == _Gwaiting and \
@@ -154,56 +155,96 @@ cdef pthread_t sysmon_thread
 
 
 cdef enum:
-    SYSMON_TICK_NS = 10000000       # 10 ms: Go's sysmon sleep once idle
+    SYSMON_MIN_NS = 20000           # Go's sysmon: 20 us after it acted,
+    SYSMON_MAX_NS = 10000000        # doubling once idle for 50 rounds, up to 10 ms
+    PREEMPT_NS = 10000000           # Go's forcePreemptNS: a goroutine has run 10 ms
+    STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
 cdef void *sysmon(void *arg) noexcept nogil:
-    """Go's sysmon loop, reduced to what gmp needs of it so far: every
-    schedtrace ms print a trace, and with blockwarn watch for a P whose
-    schedtick has not moved while its M is awake. It takes the GIL only to
-    print (or to confirm a suspect)."""
-    cdef int64_t now, nexttrace = -1, next
+    """Go's sysmon (runtime/proc.go), a C thread without a P that takes
+    the GIL only to act: it sleeps 20 us, doubling up to 10 ms while it
+    finds nothing to do; polls the network when nobody has for 10 ms;
+    requests preemption of a goroutine that has held its P for 10 ms
+    (preempt.pxi) and marks its M blocked=true if it is still there 10 ms
+    later; prints schedtrace; and with blockwarn reports stuck Ps."""
+    cdef int64_t now, nexttrace = -1, next, delay = SYSMON_MIN_NS, lp
     cdef int64_t since[MAXPROCS]
     cdef uint32_t last[MAXPROCS]
     cdef uint32_t warned[MAXPROCS]
+    cdef uint32_t asked[MAXPROCS]
     cdef int32_t sus[MAXPROCS]
     cdef uint32_t t
-    cdef int32_t i
-    cdef bint suspect
+    cdef int32_t i, idle = 0, n
+    cdef bint suspect, acted
+    now = gmp_nanotime()
     for i in range(MAXPROCS):
-        since[i] = 0
+        since[i] = now
         last[i] = 0
         warned[i] = 0xFFFFFFFF
+        asked[i] = 0xFFFFFFFF
     if dbg.schedtrace > 0:
         nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
     while not gmp_load32(&sysmon_stop):
-        next = gmp_nanotime() + SYSMON_TICK_NS if dbg.blockwarn > 0 else nexttrace
+        if idle == 0:
+            delay = SYSMON_MIN_NS
+        elif idle > 50:
+            delay *= 2
+        if delay > SYSMON_MAX_NS:
+            delay = SYSMON_MAX_NS
+        next = gmp_nanotime() + delay
         if nexttrace > 0 and nexttrace < next:
             next = nexttrace
         gmp_sema_wait(&sysmon_sema, next)
         if gmp_load32(&sysmon_stop):
             break
         now = gmp_nanotime()
-        if dbg.blockwarn > 0:
-            suspect = False
-            for i in range(sched.nprocs):
-                sus[i] = 0
-                if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
-                    continue
-                t = __atomic_load_n(sched.ptick[i], __ATOMIC_RELAXED)
-                if t != last[i] or gmp_load32(sched.mparked[i]):
-                    last[i] = t
-                    since[i] = now
-                elif now - since[i] >= dbg.blockwarn * 1000000 and warned[i] != t:
-                    warned[i] = t           # once per episode
-                    sus[i] = 1
-                    suspect = True
-            if suspect:
+        acted = False
+        # the network, if nobody has polled it for 10 ms
+        lp = gmp_load64(&np.lastpoll)
+        if netpollwaiters() and lp != 0 and now - lp > SYSMON_POLL_NS \
+                and gmp_cas64(&np.lastpoll, lp, now):
+            with gil:
+                try:
+                    n = netpoll(0)
+                except BaseException:
+                    n = 0
+            gmp_store64(&np.lastpoll, gmp_nanotime())
+            if n > 0:
+                acted = True
+        # Ps whose M has run the same goroutine for 10 ms (Go's retake)
+        suspect = False
+        for i in range(sched.nprocs):
+            sus[i] = 0
+            if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
+                continue
+            t = __atomic_load_n(sched.ptick[i], __ATOMIC_RELAXED)
+            if t != last[i] or gmp_load32(sched.mparked[i]):
+                last[i] = t
+                since[i] = now
+                gmp_store32(&sched.mstuck[i], 0)
+                continue
+            if now - since[i] >= PREEMPT_NS and asked[i] != t and not dbg.asyncpreemptoff:
+                asked[i] = t                # once per episode
+                acted = True
                 with gil:
                     try:
-                        blockwarn_report(sus)
+                        preemptm(i, t)
                     except BaseException:
                         pass
+            if now - since[i] >= STUCK_NS:
+                gmp_store32(&sched.mstuck[i], 1)
+            if dbg.blockwarn > 0 and now - since[i] >= dbg.blockwarn * 1000000 \
+                    and warned[i] != t:
+                warned[i] = t               # once per episode
+                sus[i] = 1
+                suspect = True
+        if suspect:
+            with gil:
+                try:
+                    blockwarn_report(sus)
+                except BaseException:
+                    pass
         if nexttrace > 0 and now >= nexttrace:
             with gil:
                 try:
@@ -211,6 +252,7 @@ cdef void *sysmon(void *arg) noexcept nogil:
                 except BaseException:
                     pass
             nexttrace += dbg.schedtrace * 1000000
+        idle = 0 if acted else idle + 1
     return NULL
 
 
@@ -243,7 +285,7 @@ cdef void blockwarn_report(int32_t *sus):
 
 cdef int startsysmon() except -1:
     global sysmon_running
-    if sysmon_running or (dbg.schedtrace <= 0 and dbg.blockwarn <= 0):
+    if sysmon_running:
         return 0
     if pthread_create(&sysmon_thread, NULL, sysmon, NULL) != 0:
         raise OSError("gmp: cannot start sysmon")

@@ -33,6 +33,7 @@ cdef struct sched_t:
     int32_t ngilwait            # atomic: how many gilwait flags are set
     uint32_t *ptick[MAXPROCS]   # &p.schedtick of P i (Ps live forever): sysmon reads it
     int32_t *mparked[MAXPROCS]  # &m.parked of P i's M, once it has one
+    int32_t mstuck[MAXPROCS]    # atomic: sysmon saw P i's M in one goroutine for 20 ms
 
 cdef sched_t sched
 gq_init(&sched.runq)
@@ -289,6 +290,7 @@ cdef int start_runtime() except -1:
         g1 = g
         m.curg = g
         m.g0 = gmp_gr_new(_g0entry, None)
+        m.tstate = <void *>PyThreadState_Get()
         (<P>allp[0]).status = _Prunning
         (<P>allp[0]).idle = 0
         gmp_xadd32(&sched.npidle, -1)
@@ -676,6 +678,8 @@ cdef G findrunnable_nb(M m, P p):
     p.schedtick += 1
     if p.schedtick % 61 == 0:
         p.readyfirst = not p.readyfirst
+        if p.ntimers != 0:
+            runtimers(p, 0)
         if p.status == _Prunning and gq_len(&sched.runq) > 0:
             g = globrunqget(p, 1)
             if g is not None:
@@ -1095,6 +1099,7 @@ def _mstart(M m):
     """Thread body of an M other than M0: its main greenlet is its g0."""
     m_idents.add(threading.get_ident())
     m.thread = threading.get_ident()
+    m.tstate = <void *>PyThreadState_Get()
     gmp_set_tls_m(<void *>m)
     m.g0 = gmp_gr_getcurrent()
     _g0entry()
@@ -1186,6 +1191,10 @@ cdef int gosched_m() except -1:
     if m is None or m.curg is None:
         return 0
     g = m.curg
+    # due timers first (Go's schedule runs checkTimers before the queues):
+    # a goroutine that keeps yielding must not starve a sleeper
+    if m.p.ntimers != 0:
+        runtimers(m.p, 0)
     g.status = _Grunnable
     trackready(g)
     Py_INCREF(g)

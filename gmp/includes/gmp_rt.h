@@ -44,6 +44,9 @@ static inline int32_t gmp_load32(int32_t *p) { return __atomic_load_n(p, __ATOMI
 static inline void gmp_store32(int32_t *p, int32_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline int32_t gmp_xchg32(int32_t *p, int32_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 static inline int64_t gmp_xchg64(int64_t *p, int64_t v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+static inline int gmp_cas64(int64_t *p, int64_t old, int64_t nw) {
+    return __atomic_compare_exchange_n(p, &old, nw, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
 static inline void gmp_store64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline void gmp_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

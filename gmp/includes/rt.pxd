@@ -15,6 +15,7 @@ cdef extern from "gmp_rt.h" nogil:
     int32_t gmp_xchg32(int32_t *p, int32_t v)
     int64_t gmp_xchg64(int64_t *p, int64_t v)
     void gmp_store64(int64_t *p, int64_t v)
+    bint gmp_cas64(int64_t *p, int64_t old, int64_t nw)
     void gmp_cpu_relax()
 
     ctypedef struct gmp_lock_t:

@@ -1,0 +1,163 @@
+# Asynchronous preemption (DESIGN.md "Preemption"; Go's preemptone and
+# asyncPreempt). A greenlet can only be switched from its own thread, so
+# sysmon, which notices a goroutine that has held its P for 10 ms, arms a
+# hook in that M's thread and the hook yields there:
+#   - 3.11/3.12: a C trace function in the M's thread state
+#     (_PyEval_SetTrace); it removes itself at its first event;
+#   - 3.13+: local sys.monitoring JUMP and PY_START events on the code
+#     objects of the goroutine's current frames (the innermost may be a
+#     callee without loops, e.g. a sort key); the callback turns them off.
+# Nothing is armed in the steady state, so code runs at full speed before
+# and after a preemption. The yield is wrapped in
+# PyThreadState_LeaveTracing/EnterTracing: hooks run with the thread's
+# tracing counter raised, and the goroutine switched to must not inherit it.
+# GODEBUG=asyncpreemptoff=1 disables all of this.
+#
+# Invariants:
+#   m.preempt is set (with the GIL) by sysmon before arming, and cleared by
+#   the hook in m's thread, which yields only if it finds it set and finds
+#   itself in m.curg's greenlet (never in g0).
+#   armedcodes counts, per code object, the Ms armed on it: code objects are
+#   shared by threads, and one M's callback must not disarm another's.
+
+cdef extern from "Python.h":
+    ctypedef struct PyThreadState:
+        pass
+    PyThreadState *PyThreadState_Get()
+    void PyThreadState_EnterTracing(PyThreadState *ts)
+    void PyThreadState_LeaveTracing(PyThreadState *ts)
+    ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
+
+cdef extern from "gmp_preempt.h":
+    bint GMP_HAVE_SETTRACE
+    int gmp_settrace(void *tstate, Py_tracefunc f)
+
+cdef int64_t npreempt = 0           # preemptions that yielded (GIL-protected)
+cdef int64_t npreemptreq = 0        # requests sysmon made
+cdef object _mon = None             # sys.monitoring (3.13+)
+cdef int montool = -1
+cdef int monevents = 0
+cdef dict armedcodes = {}
+cdef enum:
+    MON_DEPTH = 8                   # frames of the goroutine armed (3.13+)
+
+
+cdef int preempt_here(M m) except -1:
+    """In m's thread, from a hook: yields if a preemption is pending and
+    this is a goroutine (not g0)."""
+    global npreempt
+    cdef PyThreadState *ts
+    if m is None or not m.preempt:
+        return 0
+    m.preempt = 0
+    if m.curg is None or m.curg.gr is None or gmp_gr_getcurrent() is not m.curg.gr:
+        return 0
+    npreempt += 1
+    ts = PyThreadState_Get()
+    PyThreadState_LeaveTracing(ts)
+    try:
+        gosched_m()
+    finally:
+        PyThreadState_EnterTracing(ts)
+    return 0
+
+
+cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1:
+    """The armed trace function (3.11/3.12): removes itself, then yields."""
+    gmp_settrace(PyThreadState_Get(), NULL)
+    return preempt_here(getm())
+
+
+def _mon_callback(*args):
+    """The sys.monitoring callback (3.13+). Events also fire in other
+    threads running the same code; only an armed M acts."""
+    cdef M m = getm()
+    if m is None or m.armed is None:
+        return None
+    mondisarm(m)
+    preempt_here(m)
+    return None
+
+
+cdef int moninit() except -1:
+    global _mon, montool, monevents
+    if _mon is not None:
+        return montool
+    mon = sys.monitoring
+    for tool in (4, 3, 2):
+        if mon.get_tool(tool) is None:
+            mon.use_tool_id(tool, "gmp-preempt")
+            montool = tool
+            break
+    else:
+        montool = -2                # every candidate id is taken: no preemption
+        _mon = mon
+        return montool
+    monevents = mon.events.JUMP | mon.events.PY_START
+    mon.register_callback(montool, mon.events.JUMP, _mon_callback)
+    mon.register_callback(montool, mon.events.PY_START, _mon_callback)
+    _mon = mon
+    return montool
+
+
+cdef int monarm(M m) except -1:
+    cdef list codes = []
+    if moninit() < 0 or m.armed is not None:
+        return 0
+    f = sys._current_frames().get(m.thread if m.thread is not None else _main_ident)
+    while f is not None and len(codes) < MON_DEPTH:
+        code = f.f_code
+        if code not in codes:
+            codes.append(code)
+        f = f.f_back
+    f = None
+    for code in codes:
+        n = armedcodes.get(code, 0)
+        armedcodes[code] = n + 1
+        if n == 0:
+            _mon.set_local_events(montool, code, monevents)
+    m.armed = codes
+    return 0
+
+
+cdef int mondisarm(M m) except -1:
+    codes = m.armed
+    m.armed = None
+    if codes is None:
+        return 0
+    for code in codes:
+        n = armedcodes.get(code, 0) - 1
+        if n <= 0:
+            armedcodes.pop(code, None)
+            _mon.set_local_events(montool, code, 0)
+        else:
+            armedcodes[code] = n
+    return 0
+
+
+cdef int preemptm(int32_t pid, uint32_t tick) except -1:
+    """sysmon, holding the GIL: P pid has run one goroutine since tick for
+    10 ms; arm its M. Mirrors runtime/proc.go:preemptone."""
+    global npreemptreq
+    cdef P p
+    cdef M m
+    if pid >= sched.nprocs:
+        return 0
+    p = <P>allp[pid]
+    m = p.m
+    if m is None or m.curg is None or m.tstate == NULL or gmp_load32(&m.parked):
+        return 0
+    if p.schedtick != tick:
+        return 0                    # it moved on while we waited for the GIL
+    npreemptreq += 1
+    m.preempt = 1
+    if GMP_HAVE_SETTRACE:
+        gmp_settrace(m.tstate, c_trace)
+    else:
+        monarm(m)
+    return 0
+
+
+def _preempt_counts():
+    """(requests, yields, armed code objects): for tests."""
+    return npreemptreq, npreempt, len(armedcodes)

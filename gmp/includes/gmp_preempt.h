@@ -1,0 +1,28 @@
+/* gmp_preempt.h: arming asynchronous preemption in another thread.
+ *
+ * On Python 3.11 and 3.12, sysmon (holding the GIL) installs a C trace
+ * function in the thread state of the M whose goroutine has run too long;
+ * the function removes itself at its first event in that thread and yields.
+ * _PyEval_SetTrace takes the target thread state, which PyEval_SetTrace
+ * does not. 3.13 no longer exports it: there gmp uses local sys.monitoring
+ * events instead (preempt.pxi), and gmp_settrace reports -2.
+ */
+#ifndef GMP_PREEMPT_H
+#define GMP_PREEMPT_H
+#include <Python.h>
+#include <frameobject.h>
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define GMP_HAVE_SETTRACE 0
+static inline int gmp_settrace(void *tstate, Py_tracefunc f) {
+    (void)tstate; (void)f;
+    return -2;
+}
+#else
+#define GMP_HAVE_SETTRACE 1
+static inline int gmp_settrace(void *tstate, Py_tracefunc f) {
+    return _PyEval_SetTrace((PyThreadState *)tstate, f, NULL);
+}
+#endif
+
+#endif
