@@ -1,0 +1,157 @@
+"""Asynchronous preemption by sysmon (Go's 10 ms time slice), on one P.
+
+Each case runs in a fresh interpreter with GOMAXPROCS=1, so a goroutine
+that never yields would hold the only P for good without preemption."""
+import sys
+
+import pytest
+
+from conftest import run_py
+
+
+def test_spinner_does_not_starve_another_goroutine():
+    r = run_py("""
+        import gmp
+        from gmp import _core
+        def spin():
+            n = 0
+            while True:
+                n += 1
+        done = gmp.chan()
+        def other():
+            for i in range(5):
+                gmp.sleep(0.001)
+            done.send("finished")
+        gmp.go(spin)
+        gmp.go(other)
+        print(done.recv())
+        req, yields, armed = _core._preempt_counts()
+        print(yields > 0, armed)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["finished", "True", "0"]
+
+
+def test_three_spinner_shapes_all_make_progress():
+    # a tight loop, a loop calling a function, and a loop whose time is
+    # spent inside sorted(key=...) (the innermost frame is the key)
+    r = run_py("""
+        import gmp
+        counts = [0, 0, 0]
+        def f(x):
+            return x + 1
+        def tight():
+            while True:
+                counts[0] += 1
+        def calls():
+            n = 0
+            while True:
+                n = f(n)
+                counts[1] = n
+        def sorts():
+            data = list(range(20000))
+            while True:
+                sorted(data, key=lambda x: -x)
+                counts[2] += 1
+        for fn in (tight, calls, sorts):
+            gmp.go(fn)
+        seen = []
+        for _ in range(3):
+            before = list(counts)
+            # main itself only gets back because the spinners are preempted;
+            # wait until every spinner has advanced since the last look
+            while not all(c > b for c, b in zip(counts, before)):
+                gmp.sleep(0.005)
+            seen.append(list(counts))
+        print("progress", len(seen))
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "progress 3"
+
+
+def test_preemption_leaves_nothing_armed():
+    # after each preemption the hook is gone: no trace function left in the
+    # thread (3.11/3.12), no local monitoring events left on any code (3.13)
+    r = run_py("""
+        import sys, gmp
+        from gmp import _core
+        stop = False
+        def spin():
+            n = 0
+            while not stop:
+                n += 1
+        gmp.go(spin)
+        for _ in range(5):
+            gmp.sleep(0.02)
+        stop = True
+        gmp.sleep(0.02)
+        req, yields, armed = _core._preempt_counts()
+        print(yields >= 1, armed, sys.gettrace())
+        if sys.version_info >= (3, 13):
+            mon = sys.monitoring
+            tools = [t for t in range(6) if mon.get_tool(t) == "gmp-preempt"]
+            print([mon.get_local_events(t, spin.__code__) for t in tools])
+        else:
+            print([0])
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["True 0 None", "[0]"]
+
+
+def test_asyncpreemptoff_disables_it():
+    # without preemption the spinner (bounded here) keeps the only P until
+    # it ends: the sleeper cannot run in between
+    r = run_py("""
+        import time, gmp
+        from gmp import _core
+        order = []
+        def spin():
+            t = time.monotonic()
+            while time.monotonic() - t < 0.1:
+                pass
+            order.append("spin done")
+        def sleeper():
+            gmp.sleep(0.001)
+            order.append("sleeper ran")
+        done = gmp.WaitGroup()
+        done.add(2)
+        gmp.go(lambda: (sleeper(), done.done()))
+        gmp.go(lambda: (spin(), done.done()))
+        done.wait()
+        print(order, _core._preempt_counts()[:2])
+    """, env={"GOMAXPROCS": "1", "GODEBUG": "asyncpreemptoff=1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "['spin done', 'sleeper ran'] (0, 0)"
+
+
+def test_preempted_goroutine_still_gets_exceptions_and_finishes():
+    # a spinner is preempted many times and its own try/finally and return
+    # value are intact afterwards
+    r = run_py("""
+        import time, gmp
+        out = gmp.chan(1)
+        def spin():
+            total = 0
+            try:
+                t = time.monotonic()
+                while time.monotonic() - t < 0.1:
+                    total += 1
+                    try:
+                        if total % 100000 == 0:
+                            raise ValueError(total)
+                    except ValueError:
+                        pass
+            finally:
+                out.send(total > 0)
+        gmp.go(spin)
+        while True:
+            ok = gmp.select(out.recv, gmp.default)
+            if ok[0] == 0:
+                print(ok[1])
+                break
+            gmp.sleep(0.002)
+        from gmp import _core
+        print(_core._preempt_counts()[1] > 0)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True"]
