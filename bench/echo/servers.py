@@ -1,0 +1,122 @@
+"""TCP echo servers for python -m bench.echo, one per runtime, run as
+`python -m bench.echo.servers KIND PORT`. Each prints "LISTENING <port>"
+once it accepts, then serves until killed: read up to 65536 bytes, write
+back what was read, one goroutine / greenlet / task / thread per
+connection, backlog 4096. Nothing else: no logging, no limits."""
+import os
+import sys
+
+BACKLOG = 4096
+
+
+def ready(port):
+    sys.stdout.write("LISTENING %d\n" % port)
+    sys.stdout.flush()
+
+
+def serve_gmp(port):
+    import gmp
+    import gmp.net as net
+    ln = net.listen("tcp", "127.0.0.1:%d" % port, backlog=BACKLOG)
+    ready(ln.addr.port)
+
+    def handle(c):
+        try:
+            while True:
+                data = c.read(65536)
+                if not data:
+                    break
+                c.write(data)
+        except OSError:
+            pass
+        finally:
+            c.close()
+    for c in ln:
+        gmp.go(handle, c)
+
+
+def serve_gevent(port):
+    from gevent.server import StreamServer
+
+    def handle(sock, addr):
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+    srv = StreamServer(("127.0.0.1", port), handle, backlog=BACKLOG)
+    srv.init_socket()
+    ready(srv.address[1])
+    srv.serve_forever()
+
+
+async def _asyncio_main(port):
+    import asyncio
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+    srv = await asyncio.start_server(handle, "127.0.0.1", port, backlog=BACKLOG)
+    ready(srv.sockets[0].getsockname()[1])
+    async with srv:
+        await srv.serve_forever()
+
+
+def serve_asyncio(port):
+    import asyncio
+    asyncio.run(_asyncio_main(port))
+
+
+def serve_uvloop(port):
+    import uvloop
+    uvloop.run(_asyncio_main(port))
+
+
+def serve_threading(port):
+    import socketserver
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            sock = self.request
+            try:
+                while True:
+                    data = sock.recv(65536)
+                    if not data:
+                        break
+                    sock.sendall(data)
+            except OSError:
+                pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+        request_queue_size = BACKLOG
+    srv = Server(("127.0.0.1", port), Handler)
+    ready(srv.server_address[1])
+    srv.serve_forever()
+
+
+SERVERS = {
+    "gmp": serve_gmp,
+    "gevent": serve_gevent,
+    "asyncio": serve_asyncio,
+    "uvloop": serve_uvloop,
+    "threading": serve_threading,
+}
+
+if __name__ == "__main__":
+    SERVERS[sys.argv[1]](int(sys.argv[2]))
