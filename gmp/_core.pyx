@@ -138,3 +138,10 @@ def _curg():
 
 
 include "core/testhooks.pxi"
+
+
+def in_goroutine():
+    """True when called from a goroutine (the main goroutine included once
+    the runtime has started); False on a plain Python thread."""
+    cdef M m = getm()
+    return m is not None and m.curg is not None

@@ -1,0 +1,339 @@
+"""gmp.monkey: make unmodified blocking stdlib code cooperative in goroutines.
+
+    import gmp.monkey
+    gmp.monkey.patch_all()      # before the code that creates sockets
+
+After patching, inside a goroutine:
+  - time.sleep parks the goroutine (gmp.sleep);
+  - socket.socket objects keep their blocking/timeout semantics but a call
+    that would block parks the goroutine on the netpoller instead of
+    blocking its thread (socket.timeout is still raised on time);
+  - getaddrinfo and the other resolver calls run through gmp.syscall;
+  - select.select and the selectors module's select() hand a blocking wait
+    to gmp.syscall (socketserver's serve_forever loop waits that way).
+Outside goroutines (plain threads, or before the runtime starts) every
+patched call behaves as the original: sockets block the thread (through
+poll(2), since the fd itself is kept non-blocking).
+
+Sockets that existed before patching, and ssl sockets created by an ssl
+module imported before patching, are not affected.
+"""
+import _socket as _csocket
+import selectors as _selectors
+import select as _select
+import socket as _socket
+import time as _time
+
+from gmp._core import PollDesc, DeadlineExceededError, in_goroutine, sleep as _gsleep, \
+    syscall as _syscall
+
+__all__ = ["patch_all", "patch_time", "patch_socket", "patch_select", "is_patched"]
+
+_saved = {}
+
+
+def _save(obj, name):
+    key = (obj, name)
+    if key not in _saved:
+        _saved[key] = getattr(obj, name)
+    return _saved[key]
+
+
+def is_patched(what):
+    """Whether patch_<what>() has been applied ("time", "socket", "select")."""
+    return {"time": (_time, "sleep"), "socket": (_socket, "socket"),
+            "select": (_select, "select")}[what] in _saved
+
+
+# ---- time -----------------------------------------------------------------
+
+def patch_time():
+    """time.sleep parks the calling goroutine; plain threads sleep as before."""
+    orig = _save(_time, "sleep")
+
+    def sleep(secs):
+        if in_goroutine():
+            if secs < 0:
+                raise ValueError("sleep length must be non-negative")
+            _gsleep(secs)
+        else:
+            orig(secs)
+    sleep.__doc__ = orig.__doc__
+    sleep.__wrapped__ = orig
+    _time.sleep = sleep
+
+
+# ---- socket ---------------------------------------------------------------
+
+_RealSocket = _socket.socket
+
+
+class socket(_RealSocket):
+    """socket.socket whose blocking calls park the calling goroutine.
+    The fd is always non-blocking; the Python-level timeout (None, 0.0 or
+    seconds) is kept here and applied per call, as gevent does."""
+    __slots__ = ("_gmp_timeout", "_gmp_pd")
+
+    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        super().__init__(family, type, proto, fileno)
+        self._gmp_pd = None
+        self._gmp_timeout = _RealSocket.gettimeout(self)
+        _RealSocket.setblocking(self, False)
+
+    # the Python-level timeout
+    def settimeout(self, value):
+        if value is not None:
+            value = float(value)
+            if value != value or value < 0:
+                raise ValueError("Timeout value out of range")
+        self._gmp_timeout = value
+
+    def gettimeout(self):
+        return self._gmp_timeout
+
+    def setblocking(self, flag):
+        self._gmp_timeout = None if flag else 0.0
+
+    def getblocking(self):
+        return self._gmp_timeout != 0.0
+
+    @property
+    def timeout(self):
+        return self._gmp_timeout
+
+    # waiting
+    def _wait(self, write):
+        """Waits until the fd may be ready, honouring the timeout; raises
+        socket.timeout ("timed out") when it passes."""
+        t = self._gmp_timeout
+        if t == 0.0:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        pd = self._gmp_pd
+        if pd is None or pd.closed:
+            pd = self._gmp_pd = PollDesc(self.fileno())
+        if t is not None:
+            pd.set_deadline(_time.time() + t, not write, write)
+        try:
+            if write:
+                pd.wait_write()
+            else:
+                pd.wait_read()
+        except DeadlineExceededError:
+            raise _socket.timeout("timed out") from None
+        finally:
+            if t is not None:
+                pd.set_deadline(None, not write, write)
+
+    def _closepd(self):
+        pd = self._gmp_pd
+        if pd is not None:
+            self._gmp_pd = None
+            pd.close()
+
+    def _real_close(self, _ss=_csocket.socket):
+        self._closepd()
+        super()._real_close(_ss)
+
+    def detach(self):
+        self._closepd()
+        return super().detach()
+
+    def dup(self):
+        fd = _socket.dup(self.fileno())
+        s = self.__class__(self.family, self.type, self.proto, fileno=fd)
+        s.settimeout(self.gettimeout())
+        return s
+
+    # blocking calls (a deadline for the whole call, as CPython's sock_call)
+    def _call(self, write, fn, *args):
+        deadline = None
+        while True:
+            try:
+                return fn(*args)
+            except (BlockingIOError, InterruptedError):
+                if self._gmp_timeout == 0.0:
+                    raise
+            t = self._gmp_timeout
+            if t is not None:
+                if deadline is None:
+                    deadline = _time.monotonic() + t
+                left = deadline - _time.monotonic()
+                if left <= 0:
+                    raise _socket.timeout("timed out")
+                saved = self._gmp_timeout
+                self._gmp_timeout = left
+                try:
+                    self._wait(write)
+                finally:
+                    self._gmp_timeout = saved
+            else:
+                self._wait(write)
+
+    def _accept(self):
+        return self._call(False, super()._accept)
+
+    def accept(self):
+        fd, addr = self._accept()
+        sock = self.__class__(self.family, self.type, self.proto, fileno=fd)
+        if _socket.getdefaulttimeout() is None and self.gettimeout():
+            sock.setblocking(True)
+        return sock, addr
+
+    def recv(self, *args):
+        return self._call(False, super().recv, *args)
+
+    def recv_into(self, *args):
+        return self._call(False, super().recv_into, *args)
+
+    def recvfrom(self, *args):
+        return self._call(False, super().recvfrom, *args)
+
+    def recvfrom_into(self, *args):
+        return self._call(False, super().recvfrom_into, *args)
+
+    def send(self, *args):
+        return self._call(True, super().send, *args)
+
+    def sendto(self, *args):
+        return self._call(True, super().sendto, *args)
+
+    def sendall(self, data, flags=0):
+        view = memoryview(data).cast("B")
+        total = len(view)
+        sent = 0
+        deadline = None if self._gmp_timeout in (None, 0.0) else \
+            _time.monotonic() + self._gmp_timeout
+        while sent < total:
+            if deadline is not None:
+                left = deadline - _time.monotonic()
+                if left <= 0:
+                    raise _socket.timeout("timed out")
+                saved = self._gmp_timeout
+                self._gmp_timeout = left
+                try:
+                    sent += self.send(view[sent:], flags)
+                finally:
+                    self._gmp_timeout = saved
+            else:
+                sent += self.send(view[sent:], flags)
+
+    def connect(self, address):
+        err = self.connect_ex(address)
+        if err:
+            raise OSError(err, _os_strerror(err))
+
+    def connect_ex(self, address):
+        if isinstance(address, tuple) and len(address) >= 2 and self.family in (
+                _socket.AF_INET, _socket.AF_INET6):
+            host = address[0]
+            try:
+                _socket.inet_pton(self.family, host.split("%")[0])
+            except (OSError, ValueError, AttributeError):
+                # a name: resolve it without blocking the P, as connect would
+                info = getaddrinfo(host, address[1], self.family, _socket.SOCK_STREAM)
+                address = info[0][4]
+        err = super().connect_ex(address)
+        if err not in (11, 115, 114, 4):       # EAGAIN, EINPROGRESS, EALREADY, EINTR
+            return err
+        if self._gmp_timeout == 0.0:
+            return err
+        try:
+            self._wait(True)
+        except _socket.timeout:
+            raise
+        return self.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+
+    def sendfile(self, file, offset=0, count=None):
+        return self._sendfile_use_send(file, offset, count)
+
+
+def _os_strerror(err):
+    import os
+    return os.strerror(err)
+
+
+def _numeric(host):
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    for fam in (_socket.AF_INET, _socket.AF_INET6):
+        try:
+            _socket.inet_pton(fam, host.split("%")[0])
+            return True
+        except (OSError, ValueError):
+            pass
+    return False
+
+
+def _resolver(name):
+    orig = _save(_socket, name)
+
+    def f(*args, **kwargs):
+        # a numeric address resolves without any I/O: no hand-off needed
+        if in_goroutine() and not (name == "getaddrinfo" and _numeric(
+                args[0] if args else kwargs.get("host"))):
+            return _syscall(orig, *args, **kwargs)
+        return orig(*args, **kwargs)
+    f.__name__ = name
+    f.__doc__ = orig.__doc__
+    f.__wrapped__ = orig
+    return f
+
+
+def getaddrinfo(*args, **kwargs):
+    return _resolver("getaddrinfo")(*args, **kwargs)
+
+
+def patch_socket():
+    """socket.socket (and socketpair, create_connection, create_server,
+    fromfd, which build on it) become cooperative in goroutines; the
+    resolver functions go through gmp.syscall."""
+    _save(_socket, "socket")
+    _socket.socket = socket
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
+                 "getnameinfo"):
+        setattr(_socket, name, _resolver(name))
+
+
+# ---- select / selectors ---------------------------------------------------
+
+def patch_select():
+    """select.select and selectors' select(): in a goroutine, a wait that
+    would block runs on a gmp.syscall helper, so only the goroutine waits."""
+    orig = _save(_select, "select")
+
+    def select(rlist, wlist, xlist, timeout=None):
+        if in_goroutine() and timeout != 0:
+            r = orig(rlist, wlist, xlist, 0)
+            if r[0] or r[1] or r[2]:
+                return r
+            return _syscall(orig, rlist, wlist, xlist, timeout)
+        return orig(rlist, wlist, xlist, timeout)
+    select.__doc__ = orig.__doc__
+    select.__wrapped__ = orig
+    _select.select = select
+    for cls in (_selectors.SelectSelector, getattr(_selectors, "PollSelector", None),
+                getattr(_selectors, "EpollSelector", None)):
+        if cls is None:
+            continue
+        origsel = _save(cls, "select")
+
+        def sel(self, timeout=None, _orig=origsel):
+            if in_goroutine() and (timeout is None or timeout > 0):
+                ready = _orig(self, 0)
+                if ready:
+                    return ready
+                return _syscall(_orig, self, timeout)
+            return _orig(self, timeout)
+        sel.__wrapped__ = origsel
+        cls.select = sel
+
+
+def patch_all():
+    """patch_time(), patch_socket() and patch_select()."""
+    patch_time()
+    patch_socket()
+    patch_select()

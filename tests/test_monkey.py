@@ -1,0 +1,258 @@
+"""gmp.monkey: unmodified stdlib clients and servers in goroutines.
+
+Patching is process-wide, so every case runs in a fresh interpreter."""
+from conftest import run_py
+
+HTTP_SERVER = """
+import gmp.monkey
+gmp.monkey.patch_all()
+import gmp, http.server, os, socket, socketserver, threading, time, urllib.request, http.client
+
+class GoHTTPServer(http.server.HTTPServer):
+    # socketserver-style: one goroutine per request instead of a thread
+    request_queue_size = 4096
+    def process_request(self, request, client_address):
+        gmp.go(self._handle, request, client_address)
+    def _handle(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = ("hello %s" % self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+"""
+
+
+def test_urllib_in_1000_goroutines_against_a_socketserver_in_goroutines():
+    r = run_py(HTTP_SERVER + """
+fds0 = len(os.listdir("/proc/self/fd"))
+srv = GoHTTPServer(("127.0.0.1", 0), Hello)
+port = srv.server_address[1]
+gmp.go(srv.serve_forever, 0.05)
+wg = gmp.WaitGroup()
+ok = []
+def client(i):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/%d" % (port, i), timeout=30) as r:
+            ok.append(r.status == 200 and r.read() == b"hello /%d" % i)
+    finally:
+        wg.done()
+for i in range(1000):
+    wg.add(1)
+    gmp.go(client, i)
+wg.wait()
+print(len(ok), all(ok))
+""", env={"GOMAXPROCS": "2"}, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["1000", "True"]
+
+
+def test_http_client_keepalive_goroutines_against_a_server_on_a_plain_thread():
+    # the server runs on a plain thread: its (patched) sockets block that
+    # thread as before; the clients are goroutines sharing one P
+    r = run_py(HTTP_SERVER + """
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+srv.daemon_threads = True
+port = srv.server_address[1]
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+wg = gmp.WaitGroup()
+got = []
+def client(i):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for k in range(10):
+            c.request("GET", "/%d/%d" % (i, k))
+            resp = c.getresponse()
+            got.append(resp.read() == b"hello /%d/%d" % (i, k))
+        c.close()
+    finally:
+        wg.done()
+for i in range(50):
+    wg.add(1)
+    gmp.go(client, i)
+wg.wait()
+srv.shutdown()
+print(len(got), all(got))
+""", env={"GOMAXPROCS": "1"}, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["500", "True"]
+
+
+def test_socketserver_stream_handler_echo_with_plain_socket_clients():
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_all()
+import gmp, os, socket, socketserver
+
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(line.upper())
+
+class GoServer(socketserver.TCPServer):
+    allow_reuse_address = True
+    request_queue_size = 1024
+    def process_request(self, request, client_address):
+        gmp.go(self._handle, request, client_address)
+    def _handle(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+fds0 = len(os.listdir("/proc/self/fd"))
+srv = GoServer(("127.0.0.1", 0), Echo)
+addr = srv.server_address
+gmp.go(srv.serve_forever, 0.05)
+wg = gmp.WaitGroup()
+res = []
+def client(i):
+    try:
+        with socket.create_connection(addr, timeout=30) as s:
+            f = s.makefile("rwb")
+            for k in range(20):
+                f.write(b"line %d %d\\n" % (i, k))
+                f.flush()
+                res.append(f.readline() == b"LINE %d %d\\n" % (i, k))
+            f.close()
+    finally:
+        wg.done()
+for i in range(200):
+    wg.add(1)
+    gmp.go(client, i)
+wg.wait()
+print(len(res), all(res))
+""", env={"GOMAXPROCS": "2"}, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["4000", "True"]
+
+
+def test_time_sleep_parks_only_the_goroutine():
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_time()
+import gmp, threading, time
+from gmp import _core
+order = []
+def sleeper():
+    time.sleep(0.2)
+    order.append("sleeper")
+def worker():
+    for _ in range(5):
+        gmp.sleep(0)
+    order.append("worker")
+wg = gmp.WaitGroup()
+wg.add(2)
+gmp.go(lambda: (sleeper(), wg.done()))
+gmp.go(lambda: (worker(), wg.done()))
+# the sleeper is parked in gmp's sleep (a goroutine dump says so)
+while "[sleep]" not in gmp.runtime.stack(all=True):
+    gmp.sleep(0.001)
+wg.wait()
+# a plain thread still gets the real time.sleep
+box = []
+t = threading.Thread(target=lambda: (time.sleep(0.01), box.append(_core.in_goroutine())))
+t.start(); t.join()
+print(order, box, time.sleep.__wrapped__ is not time.sleep)
+""", env={"GOMAXPROCS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "['worker', 'sleeper'] [False] True"
+
+
+def test_socket_timeouts_and_nonblocking_keep_their_meaning():
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_socket()
+import gmp, socket, threading
+def check(tag):
+    a, b = socket.socketpair()
+    try:
+        a.settimeout(0.05)
+        assert a.gettimeout() == 0.05 and a.getblocking()
+        try:
+            a.recv(1)
+        except socket.timeout as e:
+            print(tag, "timeout", str(e), isinstance(e, TimeoutError))
+        a.setblocking(False)
+        assert a.gettimeout() == 0.0 and not a.getblocking()
+        try:
+            a.recv(1)
+        except BlockingIOError:
+            print(tag, "wouldblock")
+        a.setblocking(True)
+        b.sendall(b"hi")
+        print(tag, a.recv(2))
+    finally:
+        a.close(); b.close()
+done = gmp.chan()
+gmp.go(lambda: (check("goroutine"), done.close()))
+done.recv()
+t = threading.Thread(target=check, args=("thread",))
+t.start(); t.join()
+""")
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.strip().splitlines()
+    for tag in ("goroutine", "thread"):
+        assert "%s timeout timed out True" % tag in lines
+        assert "%s wouldblock" % tag in lines
+        assert "%s b'hi'" % tag in lines
+
+
+def test_name_resolution_goes_through_the_syscall_handoff():
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_socket()
+import gmp, socket, threading
+out = gmp.chan(1)
+def resolve():
+    before = sum(t.name.startswith("gmp-syscall") for t in threading.enumerate())
+    socket.getaddrinfo("127.0.0.1", 80)          # numeric: resolved in place
+    mid = sum(t.name.startswith("gmp-syscall") for t in threading.enumerate())
+    infos = socket.getaddrinfo("localhost", 80, socket.AF_INET, socket.SOCK_STREAM)
+    after = sum(t.name.startswith("gmp-syscall") for t in threading.enumerate())
+    out.send((before, mid, after, infos[0][4][0]))
+gmp.go(resolve)
+print(out.recv())
+""")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "(0, 0, 1, '127.0.0.1')"
+
+
+def test_patched_sockets_leave_no_fd_or_registration_behind():
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_socket()
+import gmp, os, socket
+from gmp import _core
+_core._netpoll_init()
+fds0 = len(os.listdir("/proc/self/fd"))
+srv = socket.create_server(("127.0.0.1", 0))
+port = srv.getsockname()[1]
+def serve():
+    while True:
+        try:
+            c, _ = srv.accept()
+        except OSError:
+            return
+        with c:
+            c.sendall(c.recv(100))
+gmp.go(serve)
+for i in range(50):
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"x%d" % i)
+        assert s.recv(100) == b"x%d" % i
+srv.close()
+gmp.sleep(0.01)
+print(len(os.listdir("/proc/self/fd")) - fds0, _core._netpoll_counts()["nwaiters"])
+""")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "0 0"
