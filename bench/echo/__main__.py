@@ -16,6 +16,7 @@ round trips per connection (starved = a connection that completed none).
 
     python -m bench.echo [--conns 100,1000,10000] [--reps 3] [--seconds 3]
                          [--servers gmp,gevent,asyncio,uvloop,threading] [--json out.json]
+    python -m bench.echo --http     # examples/http_hello.py and its peers instead
 """
 import argparse
 import importlib.util
@@ -48,7 +49,7 @@ def build_client():
 
 
 def available(name):
-    need = {"gevent": "gevent", "uvloop": "uvloop"}.get(name)
+    need = {"gevent": "gevent", "uvloop": "uvloop"}.get(name.replace("http-", ""))
     return need is None or importlib.util.find_spec(need) is not None
 
 
@@ -81,7 +82,26 @@ def nthreads(pid):
     return len(os.listdir("/proc/%d/task" % pid))
 
 
-def run_cell(client, server, conns, seconds, ncpu):
+HTTP_REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench.echo\r\n\r\n"
+
+
+def http_files():
+    """The request the generator sends and the exact response it expects
+    (examples/http_hello.py's fixed response)."""
+    spec = importlib.util.spec_from_file_location(
+        "http_hello", os.path.join(ROOT, "examples", "http_hello.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    os.makedirs(CACHE, exist_ok=True)
+    req, resp = os.path.join(CACHE, "http.req"), os.path.join(CACHE, "http.resp")
+    with open(req, "wb") as f:
+        f.write(HTTP_REQUEST)
+    with open(resp, "wb") as f:
+        f.write(mod.RESPONSE)
+    return [req, resp]
+
+
+def run_cell(client, server, conns, seconds, ncpu, extra=()):
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     scpu, ccpu = (0, 1) if ncpu >= 2 else (0, 0)
@@ -96,7 +116,8 @@ def run_cell(client, server, conns, seconds, ncpu):
         port = int(line.split()[1])
         time.sleep(0.2)
         rss0 = vmrss(srv.pid)
-        cl = subprocess.Popen([client, "127.0.0.1", str(port), str(conns), str(seconds)],
+        cl = subprocess.Popen([client, "127.0.0.1", str(port), str(conns), str(seconds),
+                               "64", "1000"] + list(extra),
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                               preexec_fn=pin(ccpu))
         ready = cl.stdout.readline().split()
@@ -140,16 +161,26 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--servers", default="gmp,gevent,asyncio,uvloop,threading")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--http", action="store_true",
+                    help="HTTP/1.1 keep-alive GETs against examples/http_hello.py and "
+                         "the same server on gevent/asyncio/uvloop, instead of echo")
     a = ap.parse_args()
     client = build_client()
+    extra = []
+    if a.http:
+        extra = http_files()
+        if a.servers == ap.get_default("servers"):
+            a.servers = "gmp,gevent,asyncio,uvloop"
+        a.servers = ",".join("http-" + s for s in a.servers.split(",") if s)
     servers = [s for s in a.servers.split(",") if s]
     skipped = [s for s in servers if not available(s)]
     servers = [s for s in servers if s not in skipped]
     conns = [int(c) for c in a.conns.split(",")]
     ncpu = len(os.sched_getaffinity(0))
     print("bench.echo: Python %s, %d CPUs (server on CPU 0, client on CPU %d), %s s window, "
-          "%d reps, 64-byte messages" % (platform.python_version(), ncpu, 1 if ncpu > 1 else 0,
-                                         a.seconds, a.reps))
+          "%d reps, %s" % (platform.python_version(), ncpu, 1 if ncpu > 1 else 0,
+                           a.seconds, a.reps, "HTTP/1.1 keep-alive GET, fixed 13-byte body"
+                           if a.http else "64-byte messages"))
     if skipped:
         print("skipped (not installed): " + ", ".join(skipped))
     results = {}
@@ -157,7 +188,7 @@ def main():
         for rep in range(a.reps):
             for s in servers:
                 try:
-                    r = run_cell(client, s, c, a.seconds, ncpu)
+                    r = run_cell(client, s, c, a.seconds, ncpu, extra)
                 except Exception as e:          # a failed server is a result too
                     r = {"server": s, "error": str(e), "ok": False}
                 results.setdefault((s, c), []).append(r)
@@ -184,12 +215,13 @@ def main():
                 "" if ok else " (FAILED)"))
         print("| {:,} | ".format(c) + " | ".join(cells) + " |")
     print("\ncell: round trips/s / p99 latency / server RSS per idle connection")
-    if "gmp" in servers and "gevent" in servers:
+    pre = "http-" if a.http else ""
+    if pre + "gmp" in servers and pre + "gevent" in servers:
         print("\n| C | gmp/gevent round trips/s | gmp/gevent RSS per conn |")
         print("|---:|---:|---:|")
         for c in conns:
-            g = [r for r in results[("gmp", c)] if "rps" in r]
-            e = [r for r in results[("gevent", c)] if "rps" in r]
+            g = [r for r in results[(pre + "gmp", c)] if "rps" in r]
+            e = [r for r in results[(pre + "gevent", c)] if "rps" in r]
             if g and e:
                 print("| {:,} | {:.2f} | {:.2f} |".format(
                     c, statistics.median(r["rps"] for r in g) / statistics.median(r["rps"] for r in e),

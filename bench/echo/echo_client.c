@@ -1,6 +1,10 @@
 /* echo_client: a closed-loop TCP echo load generator (one thread, epoll).
  *
- *   echo_client HOST PORT CONNS SECONDS [MSGSIZE] [MAXPENDING]
+ *   echo_client HOST PORT CONNS SECONDS [MSGSIZE] [MAXPENDING] [REQFILE RESPFILE]
+ *
+ * With REQFILE and RESPFILE it is a request/response generator instead:
+ * each connection sends REQFILE's bytes and expects exactly RESPFILE's
+ * bytes back (an HTTP/1.1 keep-alive GET and its fixed response).
  *
  * Phase 1 connects CONNS connections (at most MAXPENDING connecting or
  * awaiting their first echo at once) and completes one echo on each, then
@@ -42,6 +46,17 @@ static int64_t now_ns(void) {
 
 static int msgsize = 64;
 static char *rbuf;
+static char *reqbuf, *respbuf;      /* request/response mode when set */
+static int reqlen, resplen;
+
+static char *slurp(const char *path, int *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) { perror(path); exit(2); }
+    char *b = malloc(65536);
+    *len = (int)fread(b, 1, 65536, f);
+    fclose(f);
+    return b;
+}
 static uint32_t *lat;           /* every round trip's latency in the window, us */
 static size_t nlat, latcap;
 static uint64_t nerr, ncheck;
@@ -64,10 +79,12 @@ static void fill(char *buf, int i, uint64_t seq) {
 }
 
 static int send_msg(conn_t *c, int i) {
-    char buf[65536];
-    fill(buf, i, c->seq);
-    while (c->sent < msgsize) {
-        ssize_t r = send(c->fd, buf + c->sent, msgsize - c->sent, MSG_NOSIGNAL);
+    char fbuf[65536];
+    char *buf = reqbuf;
+    int len = reqbuf ? reqlen : msgsize;
+    if (!reqbuf) { fill(fbuf, i, c->seq); buf = fbuf; }
+    while (c->sent < len) {
+        ssize_t r = send(c->fd, buf + c->sent, len - c->sent, MSG_NOSIGNAL);
         if (r < 0) {
             if (errno == EAGAIN) return 0;
             if (errno == EINTR) continue;
@@ -81,8 +98,9 @@ static int send_msg(conn_t *c, int i) {
 /* reads what is there; returns 1 when the whole echo arrived, 0 if not yet, -1 on error */
 static int recv_echo(conn_t *c, int i) {
     char want[65536];
+    int len = respbuf ? resplen : msgsize;
     for (;;) {
-        ssize_t r = recv(c->fd, rbuf + c->got, msgsize - c->got, 0);
+        ssize_t r = recv(c->fd, rbuf + c->got, len - c->got, 0);
         if (r < 0) {
             if (errno == EAGAIN) return 0;
             if (errno == EINTR) continue;
@@ -90,9 +108,13 @@ static int recv_echo(conn_t *c, int i) {
         }
         if (r == 0) return -1;
         c->got += (int)r;
-        if (c->got == msgsize) {
-            fill(want, i, c->seq);
-            if (memcmp(want, rbuf, msgsize) != 0) ncheck++;
+        if (c->got == len) {
+            if (respbuf) {
+                if (memcmp(respbuf, rbuf, len) != 0) ncheck++;
+            } else {
+                fill(want, i, c->seq);
+                if (memcmp(want, rbuf, len) != 0) ncheck++;
+            }
             return 1;
         }
     }
@@ -109,6 +131,10 @@ int main(int argc, char **argv) {
     if (argc > 5) msgsize = atoi(argv[5]);
     int maxpending = argc > 6 ? atoi(argv[6]) : 1000;
     if (msgsize < 1 || msgsize > 65536) msgsize = 64;
+    if (argc > 8) {
+        reqbuf = slurp(argv[7], &reqlen);
+        respbuf = slurp(argv[8], &resplen);
+    }
     rbuf = malloc(65536);
     conn_t *cs = calloc(n, sizeof(conn_t));
     struct sockaddr_in sa;
@@ -181,7 +207,7 @@ int main(int argc, char **argv) {
             int i = (int)evs[j].data.u32;
             conn_t *c = &cs[i];
             if (c->state != 2) continue;
-            if (c->sent < msgsize && send_msg(c, i) < 0) { c->state = 4; nerr++; outstanding--; continue; }
+            if (c->sent < (reqbuf ? reqlen : msgsize) && send_msg(c, i) < 0) { c->state = 4; nerr++; outstanding--; continue; }
             int r = recv_echo(c, i);
             if (r < 0) { c->state = 4; nerr++; outstanding--; continue; }
             if (r == 1) {

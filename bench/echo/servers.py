@@ -110,12 +110,101 @@ def serve_threading(port):
     srv.serve_forever()
 
 
+# ---- HTTP/1.1 hello (python -m bench.echo --http) ---------------------------
+
+def _example():
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "examples", "http_hello.py")
+    spec = importlib.util.spec_from_file_location("http_hello", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def serve_http_gmp(port):
+    import gmp.net as net
+    ex = _example()
+    ln = net.listen("tcp", "127.0.0.1:%d" % port, backlog=BACKLOG)
+    ready(ln.addr.port)
+    ex.serve(ln)
+
+
+def serve_http_gevent(port):
+    from gevent.server import StreamServer
+    ex = _example()
+
+    def handle(sock, addr):
+        buf = b""
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                buf += data
+                n, buf, close, bad = ex.split_requests(buf)
+                if n:
+                    sock.sendall(ex.RESPONSE * n)
+                if bad or close:
+                    break
+        except OSError:
+            pass
+        finally:
+            sock.close()
+    srv = StreamServer(("127.0.0.1", port), handle, backlog=BACKLOG)
+    srv.init_socket()
+    ready(srv.address[1])
+    srv.serve_forever()
+
+
+async def _http_asyncio_main(port):
+    import asyncio
+    ex = _example()
+
+    async def handle(reader, writer):
+        buf = b""
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                buf += data
+                n, buf, close, bad = ex.split_requests(buf)
+                if n:
+                    writer.write(ex.RESPONSE * n)
+                    await writer.drain()
+                if bad or close:
+                    break
+        except OSError:
+            pass
+        finally:
+            writer.close()
+    srv = await asyncio.start_server(handle, "127.0.0.1", port, backlog=BACKLOG)
+    ready(srv.sockets[0].getsockname()[1])
+    async with srv:
+        await srv.serve_forever()
+
+
+def serve_http_uvloop(port):
+    import uvloop
+    uvloop.run(_http_asyncio_main(port))
+
+
+def serve_http_asyncio(port):
+    import asyncio
+    asyncio.run(_http_asyncio_main(port))
+
+
 SERVERS = {
     "gmp": serve_gmp,
     "gevent": serve_gevent,
     "asyncio": serve_asyncio,
     "uvloop": serve_uvloop,
     "threading": serve_threading,
+    "http-gmp": serve_http_gmp,
+    "http-gevent": serve_http_gevent,
+    "http-asyncio": serve_http_asyncio,
+    "http-uvloop": serve_http_uvloop,
 }
 
 if __name__ == "__main__":
