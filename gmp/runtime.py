@@ -8,11 +8,12 @@ from gmp._core import (
     stack as stack,
     run as run,
     read_mem_stats as read_mem_stats,
+    in_goroutine as in_goroutine,
     _schedlat, _schedlat_bounds, _threads,
 )
 
 __all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
-           "metrics", "Float64Histogram", "read_mem_stats"]
+           "metrics", "Float64Histogram", "read_mem_stats", "in_goroutine"]
 
 
 class Float64Histogram:

@@ -204,3 +204,30 @@ def test_blockwarn_quiet_when_goroutines_yield():
         done.recv()
     """, env={"GMPDEBUG": "blockwarn=100"})
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_scheddetail_marks_an_m_stuck_in_one_goroutine_blocked():
+    # a goroutine in a direct blocking call holds its M; sysmon notices it
+    # has not switched for 20 ms and scheddetail says blocked=true
+    r = run_py("""
+        import re, threading, time, gmp
+        from gmp import _core
+        seen = []
+        def watch():
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not seen:
+                m = re.search(r"M0: p=0 curg=(\\d+) .*blocked=true", _core._schedtrace(True))
+                if m:
+                    seen.append(int(m.group(1)))
+                time.sleep(0.002)
+        def stuck():
+            time.sleep(0.5)             # not gmp.sleep: the M blocks
+        gmp.go(stuck)
+        t = threading.Thread(target=watch)
+        t.start()
+        gmp.sleep(0.001)                # main parks, stuck runs on M0
+        t.join()
+        print(seen)
+    """, env={"GOMAXPROCS": "1"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[2]"
