@@ -416,3 +416,29 @@ def test_no_deadlock_report_while_an_fd_is_armed():
     # the main goroutine parked in gmp gets gmp.Deadlock raised
     assert r.returncode == 1
     assert "gmp._core.Deadlock: all goroutines are asleep - deadlock!" in r.stderr
+
+
+def test_sysmon_polls_when_the_p_never_runs_dry():
+    # one P kept busy by a goroutine that only yields: the local queues are
+    # never empty, so no M polls on its own; sysmon polls after 10 ms
+    r = run_py("""
+        import socket, threading, gmp, gmp.net as net
+        from gmp import _core
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        c = net.Conn(a, "unix")
+        stop = False
+        def busy():
+            while not stop:
+                gmp.runtime.gosched()
+        gmp.go(busy)
+        got = gmp.chan(1)
+        gmp.go(lambda: got.send(c.read()))
+        while _core._netpoll_counts()["nwaiters"] < 1:
+            gmp.runtime.gosched()
+        threading.Thread(target=b.send, args=(b"ping",)).start()
+        print(got.recv())
+        stop = True
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "b'ping'"

@@ -25,7 +25,7 @@ def test_spinner_does_not_starve_another_goroutine():
         gmp.go(spin)
         gmp.go(other)
         print(done.recv())
-        req, yields, armed = _core._preempt_counts()
+        req, yields, armed, declined = _core._preempt_counts()
         print(yields > 0, armed)
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
@@ -85,7 +85,7 @@ def test_preemption_leaves_nothing_armed():
             gmp.sleep(0.02)
         stop = True
         gmp.sleep(0.02)
-        req, yields, armed = _core._preempt_counts()
+        req, yields, armed, declined = _core._preempt_counts()
         print(yields >= 1, armed, sys.gettrace())
         if sys.version_info >= (3, 13):
             mon = sys.monitoring
@@ -155,3 +155,31 @@ def test_preempted_goroutine_still_gets_exceptions_and_finishes():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True"]
+
+
+def test_no_preemption_inside_stdlib_code_holding_a_thread_lock():
+    # queue.Queue's methods hold a threading.Lock across Python code. Were a
+    # goroutine preempted inside one, the other goroutine on the same M
+    # would block the M on that lock for good. Both goroutines hammer one
+    # queue for a while; they must both finish.
+    r = run_py("""
+        import queue, time, gmp
+        from gmp import _core
+        q = queue.Queue()
+        def hammer():
+            t = time.monotonic()
+            n = 0
+            while time.monotonic() - t < 0.3:
+                q.put(n)
+                q.get()
+                n += 1
+        wg = gmp.WaitGroup()
+        wg.add(2)
+        for _ in range(2):
+            gmp.go(lambda: (hammer(), wg.done()))
+        wg.wait()
+        req, yields, armed, declined = _core._preempt_counts()
+        print("done", yields > 0, declined > 0)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["done", "True", "True"]

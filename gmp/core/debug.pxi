@@ -172,7 +172,7 @@ cdef void *sysmon(void *arg) noexcept nogil:
     cdef int64_t since[MAXPROCS]
     cdef uint32_t last[MAXPROCS]
     cdef uint32_t warned[MAXPROCS]
-    cdef uint32_t asked[MAXPROCS]
+    cdef int64_t asked[MAXPROCS]
     cdef int32_t sus[MAXPROCS]
     cdef uint32_t t
     cdef int32_t i, idle = 0, n
@@ -182,7 +182,7 @@ cdef void *sysmon(void *arg) noexcept nogil:
         since[i] = now
         last[i] = 0
         warned[i] = 0xFFFFFFFF
-        asked[i] = 0xFFFFFFFF
+        asked[i] = 0
     if dbg.schedtrace > 0:
         nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
     while not gmp_load32(&sysmon_stop):
@@ -224,8 +224,9 @@ cdef void *sysmon(void *arg) noexcept nogil:
                 since[i] = now
                 gmp_store32(&sched.mstuck[i], 0)
                 continue
-            if now - since[i] >= PREEMPT_NS and asked[i] != t and not dbg.asyncpreemptoff:
-                asked[i] = t                # once per episode
+            if now - since[i] >= PREEMPT_NS and now - asked[i] >= PREEMPT_NS \
+                    and not dbg.asyncpreemptoff:
+                asked[i] = now              # again every 10 ms while it runs on
                 acted = True
                 with gil:
                     try:

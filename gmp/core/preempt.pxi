@@ -42,15 +42,51 @@ cdef enum:
     MON_DEPTH = 8                   # frames of the goroutine armed (3.13+)
 
 
+def _stdlib_files(*names):
+    """Paths of stdlib source files, found without importing them (an
+    import is Python code, and would run inside a preemption hook)."""
+    base = os.path.dirname(threading.__file__)
+    return frozenset([threading.__file__] + [os.path.join(base, n) for n in names])
+
+
+cdef object _unsafe_files = _stdlib_files(
+    "queue.py", os.path.join("logging", "__init__.py"), os.path.join("logging", "handlers.py"),
+    os.path.join("concurrent", "futures", "_base.py"),
+    os.path.join("concurrent", "futures", "thread.py"))
+cdef int64_t npreemptunsafe = 0     # requests declined at an unsafe point
+
+
+cdef bint unsafe_point() except -1:
+    """Go preempts only at async-safe points. Here the hazard is code that
+    holds a thread lock across Python code: another goroutine on the same M
+    taking that lock would block the M for good (a threading.Lock) or enter
+    the critical section beside it (an RLock, an import lock). So a
+    preemption is declined while any of the innermost frames belongs to the
+    stdlib modules that do this (threading, queue, logging, importlib,
+    concurrent.futures); sysmon asks again 10 ms later."""
+    f = sys._getframe(0)
+    depth = 0
+    while f is not None and depth < 64:
+        fn = f.f_code.co_filename
+        if fn in _unsafe_files or fn.startswith("<frozen importlib"):
+            return True
+        f = f.f_back
+        depth += 1
+    return False
+
+
 cdef int preempt_here(M m) except -1:
-    """In m's thread, from a hook: yields if a preemption is pending and
-    this is a goroutine (not g0)."""
-    global npreempt
+    """In m's thread, from a hook: yields if a preemption is pending, this
+    is a goroutine (not g0), and the goroutine is at a safe point."""
+    global npreempt, npreemptunsafe
     cdef PyThreadState *ts
     if m is None or not m.preempt:
         return 0
     m.preempt = 0
     if m.curg is None or m.curg.gr is None or gmp_gr_getcurrent() is not m.curg.gr:
+        return 0
+    if unsafe_point():
+        npreemptunsafe += 1
         return 0
     npreempt += 1
     ts = PyThreadState_Get()
@@ -102,8 +138,11 @@ cdef int moninit() except -1:
 
 cdef int monarm(M m) except -1:
     cdef list codes = []
-    if moninit() < 0 or m.armed is not None:
+    if moninit() < 0:
         return 0
+    # an earlier arming that never fired (its code is no longer running)
+    # is replaced by the current frames
+    mondisarm(m)
     f = sys._current_frames().get(m.thread if m.thread is not None else _main_ident)
     while f is not None and len(codes) < MON_DEPTH:
         code = f.f_code
@@ -159,5 +198,9 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
 
 
 def _preempt_counts():
-    """(requests, yields, armed code objects): for tests."""
-    return npreemptreq, npreempt, len(armedcodes)
+    """(requests, yields, armed code objects, declined at unsafe points): for tests."""
+    return npreemptreq, npreempt, len(armedcodes), npreemptunsafe
+
+
+def _armed_codes():
+    return [c.co_name for c in armedcodes]
