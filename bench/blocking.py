@@ -10,7 +10,7 @@
    iteration chunks) before its goroutine is first preempted and after it
    has been preempted at least 5 times, on GOMAXPROCS=1, in one process.
 
-    python -m bench.blocking [--reps 5] [--trips 200000]
+    python -m bench.blocking [--reps 5] [--trips 200000] [--only syscall|preempt]
 """
 import argparse
 import json
@@ -109,9 +109,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--trips", type=int, default=200000)
+    ap.add_argument("--only", choices=["syscall", "preempt"], default=None)
     a = ap.parse_args()
     print("Python %s, %s, %d CPUs" % (platform.python_version(), platform.machine(),
                                       os.cpu_count()))
+    if a.only != "preempt":
+        syscall_table(a)
+    if a.only != "syscall":
+        preempt_table(a)
+
+
+def syscall_table(a):
     print("\n1. ping-pong round trips/s beside a blocked goroutine "
           "(median of %d processes, %d round trips each)\n" % (a.reps, a.trips))
     print("| GOMAXPROCS | alone | beside gmp.syscall(time.sleep, 1) | ratio "
@@ -126,6 +134,9 @@ def main():
         print("| %d | %.0f | %.0f | %.2f | %.0f | %.2f |" % (
             procs, med["alone"], med["syscall"], med["syscall"] / med["alone"],
             med["direct"], med["direct"] / med["alone"]))
+
+
+def preempt_table(a):
     print("\n2. tight loop, ns per iteration (median of 10k-iteration chunks), GOMAXPROCS=1\n")
     print("| run | before the first preemption | after >= 5 preemptions | after/before |")
     print("|---:|---:|---:|---:|")
