@@ -157,20 +157,24 @@ class socket(_RealSocket):
             if t is not None:
                 if deadline is None:
                     deadline = _time.monotonic() + t
-                left = deadline - _time.monotonic()
-                if left <= 0:
-                    raise _socket.timeout("timed out")
-                saved = self._gmp_timeout
-                self._gmp_timeout = left
-                try:
-                    self._wait(write)
-                finally:
-                    self._gmp_timeout = saved
+                self._within(deadline, self._wait, write)
             else:
                 self._wait(write)
 
+    def _within(self, deadline, fn, *args):
+        """fn(*args) with the timeout narrowed to what is left until deadline."""
+        left = deadline - _time.monotonic()
+        if left <= 0:
+            raise _socket.timeout("timed out")
+        saved = self._gmp_timeout
+        self._gmp_timeout = left
+        try:
+            return fn(*args)
+        finally:
+            self._gmp_timeout = saved
+
     def _accept(self):
-        return self._call(False, super()._accept)
+        return self._call(False, _csocket.socket._accept, self)
 
     def accept(self):
         fd, addr = self._accept()
@@ -178,24 +182,6 @@ class socket(_RealSocket):
         if _socket.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr
-
-    def recv(self, *args):
-        return self._call(False, super().recv, *args)
-
-    def recv_into(self, *args):
-        return self._call(False, super().recv_into, *args)
-
-    def recvfrom(self, *args):
-        return self._call(False, super().recvfrom, *args)
-
-    def recvfrom_into(self, *args):
-        return self._call(False, super().recvfrom_into, *args)
-
-    def send(self, *args):
-        return self._call(True, super().send, *args)
-
-    def sendto(self, *args):
-        return self._call(True, super().sendto, *args)
 
     def sendall(self, data, flags=0):
         view = memoryview(data).cast("B")
@@ -205,15 +191,7 @@ class socket(_RealSocket):
             _time.monotonic() + self._gmp_timeout
         while sent < total:
             if deadline is not None:
-                left = deadline - _time.monotonic()
-                if left <= 0:
-                    raise _socket.timeout("timed out")
-                saved = self._gmp_timeout
-                self._gmp_timeout = left
-                try:
-                    sent += self.send(view[sent:], flags)
-                finally:
-                    self._gmp_timeout = saved
+                sent += self._within(deadline, self.send, view[sent:], flags)
             else:
                 sent += self.send(view[sent:], flags)
 
@@ -245,6 +223,23 @@ class socket(_RealSocket):
 
     def sendfile(self, file, offset=0, count=None):
         return self._sendfile_use_send(file, offset, count)
+
+
+def _blocking(name, write):
+    """A method that calls _socket.socket's `name` as a blocking call."""
+    base = getattr(_csocket.socket, name)
+
+    def method(self, *args):
+        return self._call(write, base, self, *args)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+for _name, _write in (("recv", False), ("recv_into", False), ("recvfrom", False),
+                      ("recvfrom_into", False), ("send", True), ("sendto", True)):
+    setattr(socket, _name, _blocking(_name, _write))
+del _name, _write
 
 
 def _os_strerror(err):

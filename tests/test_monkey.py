@@ -3,12 +3,12 @@
 Patching is process-wide, so every case runs in a fresh interpreter."""
 from conftest import run_py
 
-HTTP_SERVER = """
+GO_MIXIN = """
 import gmp.monkey
 gmp.monkey.patch_all()
-import gmp, http.server, os, socket, socketserver, threading, time, urllib.request, http.client
+import gmp, os, socket, socketserver
 
-class GoHTTPServer(http.server.HTTPServer):
+class GoroutineMixIn:
     # socketserver-style: one goroutine per request instead of a thread
     request_queue_size = 4096
     def process_request(self, request, client_address):
@@ -18,6 +18,13 @@ class GoHTTPServer(http.server.HTTPServer):
             self.finish_request(request, client_address)
         finally:
             self.shutdown_request(request)
+"""
+
+HTTP_SERVER = GO_MIXIN + """
+import http.server, threading, time, urllib.request, http.client
+
+class GoHTTPServer(GoroutineMixIn, http.server.HTTPServer):
+    pass
 
 class Hello(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -88,26 +95,14 @@ print(len(got), all(got))
 
 
 def test_socketserver_stream_handler_echo_with_plain_socket_clients():
-    r = run_py("""
-import gmp.monkey
-gmp.monkey.patch_all()
-import gmp, os, socket, socketserver
-
+    r = run_py(GO_MIXIN + """
 class Echo(socketserver.StreamRequestHandler):
     def handle(self):
         for line in self.rfile:
             self.wfile.write(line.upper())
 
-class GoServer(socketserver.TCPServer):
+class GoServer(GoroutineMixIn, socketserver.TCPServer):
     allow_reuse_address = True
-    request_queue_size = 1024
-    def process_request(self, request, client_address):
-        gmp.go(self._handle, request, client_address)
-    def _handle(self, request, client_address):
-        try:
-            self.finish_request(request, client_address)
-        finally:
-            self.shutdown_request(request)
 
 fds0 = len(os.listdir("/proc/self/fd"))
 srv = GoServer(("127.0.0.1", 0), Echo)

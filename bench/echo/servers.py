@@ -55,35 +55,36 @@ def serve_gevent(port):
     srv.serve_forever()
 
 
-async def _asyncio_main(port):
+async def _asyncio_serve(port, handle):
     import asyncio
-
-    async def handle(reader, writer):
-        try:
-            while True:
-                data = await reader.read(65536)
-                if not data:
-                    break
-                writer.write(data)
-                await writer.drain()
-        except OSError:
-            pass
-        finally:
-            writer.close()
     srv = await asyncio.start_server(handle, "127.0.0.1", port, backlog=BACKLOG)
     ready(srv.sockets[0].getsockname()[1])
     async with srv:
         await srv.serve_forever()
 
 
+async def _asyncio_echo(reader, writer):
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    except OSError:
+        pass
+    finally:
+        writer.close()
+
+
 def serve_asyncio(port):
     import asyncio
-    asyncio.run(_asyncio_main(port))
+    asyncio.run(_asyncio_serve(port, _asyncio_echo))
 
 
 def serve_uvloop(port):
     import uvloop
-    uvloop.run(_asyncio_main(port))
+    uvloop.run(_asyncio_serve(port, _asyncio_echo))
 
 
 def serve_threading(port):
@@ -112,13 +113,21 @@ def serve_threading(port):
 
 # ---- HTTP/1.1 hello (python -m bench.echo --http) ---------------------------
 
+_example_mod = None
+
+
 def _example():
+    """examples/http_hello.py, loaded once (its parser and fixed response)."""
+    global _example_mod
+    if _example_mod is not None:
+        return _example_mod
     import importlib.util
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))), "examples", "http_hello.py")
     spec = importlib.util.spec_from_file_location("http_hello", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    _example_mod = mod
     return mod
 
 
@@ -157,42 +166,35 @@ def serve_http_gevent(port):
     srv.serve_forever()
 
 
-async def _http_asyncio_main(port):
-    import asyncio
+async def _asyncio_http(reader, writer):
     ex = _example()
-
-    async def handle(reader, writer):
-        buf = b""
-        try:
-            while True:
-                data = await reader.read(65536)
-                if not data:
-                    break
-                buf += data
-                n, buf, close, bad = ex.split_requests(buf)
-                if n:
-                    writer.write(ex.RESPONSE * n)
-                    await writer.drain()
-                if bad or close:
-                    break
-        except OSError:
-            pass
-        finally:
-            writer.close()
-    srv = await asyncio.start_server(handle, "127.0.0.1", port, backlog=BACKLOG)
-    ready(srv.sockets[0].getsockname()[1])
-    async with srv:
-        await srv.serve_forever()
+    buf = b""
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            buf += data
+            n, buf, close, bad = ex.split_requests(buf)
+            if n:
+                writer.write(ex.RESPONSE * n)
+                await writer.drain()
+            if bad or close:
+                break
+    except OSError:
+        pass
+    finally:
+        writer.close()
 
 
 def serve_http_uvloop(port):
     import uvloop
-    uvloop.run(_http_asyncio_main(port))
+    uvloop.run(_asyncio_serve(port, _asyncio_http))
 
 
 def serve_http_asyncio(port):
     import asyncio
-    asyncio.run(_http_asyncio_main(port))
+    asyncio.run(_asyncio_serve(port, _asyncio_http))
 
 
 SERVERS = {
