@@ -873,7 +873,7 @@ cdef G findrunnable(M m):
     runtime/proc.go:findRunnable and stopm."""
     cdef P p = m.p
     cdef G g
-    cdef int64_t deadline
+    cdef int64_t deadline, now
     cdef int r, dead
     cdef bint found, stay
     while True:
@@ -899,6 +899,12 @@ cdef G findrunnable(M m):
         dead = DEAD_NO
         deadline = -1
         stay = haswork(p) or p.runnext is not None
+        if not stay and m is m0:
+            # a signal whose C handler ran while M0 was on its way here
+            # did not interrupt anything: run its Python handler now, before
+            # a deadlock is declared or the thread blocks
+            checksignals()
+            stay = haswork(p) or p.runnext is not None
         if not stay:
             deadline = nexttimer()
             if deadline < 0:
@@ -911,6 +917,12 @@ cdef G findrunnable(M m):
             continue
         if dead == DEAD_BUT_THREADS:
             deadline = gmp_nanotime() + 50000000    # a plain thread may still wake someone
+        if m is m0:
+            # ... and one that arrives between that check and the wait is
+            # seen within 50 ms (only the main thread runs Python's handlers)
+            now = gmp_nanotime()
+            if deadline < 0 or deadline > now + 50000000:
+                deadline = now + 50000000
         if netpollwaiters() and gmp_xchg64(&np.lastpoll, 0) != 0:
             r = pollidle(m, deadline)
             pidleget_self(p)
