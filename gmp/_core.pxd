@@ -123,6 +123,7 @@ cdef class M:
     cdef int32_t parked             # atomic: 1 while parked (or about to park)
     cdef int32_t spinning           # atomic: set by wakep, cleared by the M itself
     cdef int32_t inpoll             # atomic: 1 while it may block in epoll (wakers break it)
+    cdef int32_t exited             # atomic: parked for good at interpreter exit (exitpark)
     cdef object thread
     cdef void *tstate               # its PyThreadState (sysmon arms preemption there)
     cdef bint preempt               # GIL-protected: sysmon asked it to yield (preempt.pxi)

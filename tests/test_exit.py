@@ -172,3 +172,54 @@ def test_dev_mode_and_faulthandler():
     """, env={"PYTHONDEVMODE": "1"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
+
+
+def test_exit_while_goroutines_run_on_other_ms():
+    # main returns while other Ms run Python code, ping-pong and wait on
+    # fds: each M finishes up to its next scheduling point and parks before
+    # finalization (an M still inside a goroutine then crashed: pthread_exit
+    # unwinding through greenlet's frames); the exit status is kept
+    for _ in range(3):
+        r = run_py("""
+            import socket, sys, gmp, gmp.net as net
+            def spin():
+                while True:
+                    sum(range(100))
+            def pingpong(a, b):
+                while True:
+                    b.send(a.recv())
+            for _ in range(4):
+                gmp.go(spin)
+                a, b = gmp.chan(), gmp.chan()
+                gmp.go(pingpong, a, b)
+                gmp.go(pingpong, b, a)
+                a.send(0)
+            x, y = socket.socketpair()
+            x.setblocking(False)
+            c = net.Conn(x, "unix")
+            gmp.go(c.read)
+            gmp.sleep(0.05)
+            print("bye", flush=True)
+            sys.exit(3)
+        """, env={"GOMAXPROCS": "4"}, timeout=30)
+        assert r.returncode == 3, r.stderr[-2000:]
+        assert r.stdout == "bye\n" and r.stderr == ""
+
+
+def test_exit_with_a_goroutine_stuck_in_a_blocking_call_does_not_wait_for_it():
+    r = run_py("""
+        import threading, time, gmp
+        main = threading.get_ident()
+        stuck = []
+        def maybe_stuck():
+            if threading.get_ident() != main:   # on another M than main's
+                stuck.append(1)
+                time.sleep(30)      # a direct blocking call: its M stays inside
+        while not stuck:
+            for _ in range(4):
+                gmp.go(maybe_stuck)
+            gmp.sleep(0.01)
+        print("bye")
+    """, env={"GOMAXPROCS": "2"}, timeout=20)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout == "bye\n"

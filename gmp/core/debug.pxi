@@ -378,11 +378,13 @@ def _sigquit(signum, frame):
 
 cdef int installsigquit() except -1:
     """Installs the SIGQUIT dump at runtime start, on the main thread, unless
-    the program installed its own handler."""
+    the program installed its own handler. An inherited SIG_IGN is replaced,
+    as Go does (it keeps an inherited SIG_IGN only for SIGHUP and SIGINT):
+    a shell starts background jobs with SIGQUIT ignored."""
     import signal
     if threading.get_ident() != _main_ident or not hasattr(signal, "SIGQUIT"):
         return 0
-    if signal.getsignal(signal.SIGQUIT) is signal.SIG_DFL:
+    if signal.getsignal(signal.SIGQUIT) in (signal.SIG_DFL, signal.SIG_IGN):
         signal.signal(signal.SIGQUIT, _sigquit)
     return 0
 

@@ -27,6 +27,7 @@ cdef struct sched_t:
     int64_t ntimers             # atomic: active timers
     int32_t nforeignwait        # atomic: foreign threads parked in gmp
     int32_t nsyscall            # atomic: goroutines in gmp.syscall
+    int32_t exiting             # atomic: the interpreter is exiting (exitstop)
     runq_t *allrunq[MAXPROCS]
     gqueue_t *allreadyq[MAXPROCS]
     int32_t gilwait[MAXPROCS]   # atomic: P i's M stole Gs without the GIL and waits for it
@@ -296,6 +297,7 @@ cdef int start_runtime() except -1:
         gmp_xadd32(&sched.npidle, -1)
     startidlems()
     startsysmon()
+    atexit.register(_exitstop)      # after sysmon's: runs before it (LIFO)
     installsigquit()
     return 0
 
@@ -674,6 +676,8 @@ cdef G findrunnable_nb(M m, P p):
     Executed only by the owner P."""
     cdef G g
     cdef void *x
+    if gmp_load32(&sched.exiting) and m is not m0:
+        return None                         # to g0, which parks for good (exitstop)
     cleargilwait(p.id)                      # it has the GIL now
     p.schedtick += 1
     if p.schedtick % 61 == 0:
@@ -877,6 +881,9 @@ cdef G findrunnable(M m):
     cdef int r, dead
     cdef bint found, stay
     while True:
+        if gmp_load32(&sched.exiting) and m is not m0:
+            with nogil:
+                exitpark(m)
         g = findrunnable_nb(m, p)
         if g is not None:
             resetspinning(m)
@@ -961,6 +968,59 @@ cdef int pollidle(M m, int64_t deadline) except? -9999:
     with nogil:
         unpark(m)
     return r
+
+
+cdef void exitpark(M m) noexcept nogil:
+    """Parks m for good, without the GIL: the interpreter is exiting."""
+    gmp_store32(&m.exited, 1)
+    while True:
+        gmp_sema_wait(&m.park, -1)
+
+
+cdef extern from "<unistd.h>" nogil:
+    int usleep(unsigned int us)
+
+
+def _exitstop():
+    """atexit (registered at runtime start, so it runs before the handlers
+    registered earlier and before interpreter finalization): the program is
+    over, as when Go's main returns. Every M but M0 finishes the goroutine
+    it is running up to its next scheduling point (preemption bounds that
+    for Python code) and parks for good in its scheduler context. An M left
+    inside a goroutine's greenlet during finalization would be ended by
+    CPython with pthread_exit when it next wanted the GIL, unwinding
+    through greenlet's C++ frames: a crash. If an M is still in a goroutine
+    after 250 ms (a blocking C call), the process exits without
+    finalization instead, after flushing stdout and stderr."""
+    cdef int32_t *flags[2 * MAXPROCS]
+    cdef int32_t n = 0, i, k
+    cdef bint done = False
+    cdef M m
+    if not started:
+        return
+    gmp_store32(&sched.exiting, 1)
+    for i in range(sched.nallp):
+        m = (<P>allp[i]).m
+        if m is None or m is m0:
+            continue
+        flags[n] = &m.parked
+        flags[n + 1] = &m.exited
+        n += 2
+    with nogil:
+        for k in range(250):
+            done = True
+            i = 0
+            while i < n:
+                if not gmp_load32(flags[i]) and not gmp_load32(flags[i + 1]):
+                    done = False
+                    break
+                i += 2
+            if done:
+                break
+            usleep(1000)
+    if not done:
+        _flush_std()
+        os._exit(1 if getattr(sys, "last_value", None) is not None else 0)
 
 
 cdef inline void unpark(M m) noexcept nogil:
@@ -1090,6 +1150,8 @@ cdef void mwaitfirst(M m) noexcept nogil:
     until woken or until there is something to steal."""
     cdef int r
     while True:
+        if gmp_load32(&sched.exiting):
+            exitpark(m)                     # never enters Python at exit
         if gq_len(&m.p.readyq) > 0 or (m.p.status == _Prunning and gq_len(&sched.runq) > 0):
             return
         if trysteal(m.p):
@@ -1215,7 +1277,9 @@ cdef int gosched_m() except -1:
     # local Gs ahead of it are taken explicitly, whatever the readyq/runq
     # priority phase (which would otherwise hand g straight back)
     nxt = m.p.runnext
-    if nxt is not None:
+    if gmp_load32(&sched.exiting) and m is not m0:
+        nxt = None                          # to g0, which parks for good
+    elif nxt is not None:
         m.p.runnext = None
         m.p.schedtick += 1
     else:
