@@ -142,8 +142,21 @@ cdef class chan:
                 Py_XDECREF(self.buf[(self.recvx + i) % self.cap])
             free(self.buf)
 
-    # send, recv and recv_ok are installed below (gmp_chanop.h): method
-    # descriptors whose bound form is cheap and recognised by select.
+    def send(self, v):
+        """Sends v, blocking until a receiver takes it or buffer space frees up.
+        Panics with "send on closed channel"."""
+        chansend(self, v, True)
+
+    def recv(self):
+        """Receives a value; returns None once the channel is closed and drained."""
+        cdef bint ok
+        return chanrecv(self, True, &ok)
+
+    def recv_ok(self):
+        """Receives (value, ok); ok is False once the channel is closed and drained."""
+        cdef bint ok
+        v = chanrecv(self, True, &ok)
+        return (v, ok)
 
     def send_nowait(self, v):
         """Sends v if that does not block; returns whether it was sent."""
@@ -414,44 +427,17 @@ cdef class _Default:
 cdef object _default = _Default()     # C global: select compares by address
 default = _default
 
-# ch.send, ch.recv and ch.recv_ok (gmp_chanop.h): the type's attributes are
-# method descriptors of gmp's own; binding one (ready.recv, as every select
-# loop does per iteration) takes a small object from a free list instead of
-# creating a builtin method, and select reads the channel and the operation
-# straight out of it.
-cdef extern from "gmp_chanop.h":
-    ctypedef object (*gmp_chanop_fn)(object ch, PyObject *v)
-    gmp_chanop_fn gmp_chanop_impl[3]
-    int gmp_chanops_install(object chantype) except -1
-    bint gmp_boundop_check(PyObject *o)
-    PyObject *gmp_boundop_chan(PyObject *o)
-    int gmp_boundop_op(PyObject *o)
-    enum:
-        GMP_OP_RECV
-        GMP_OP_RECV_OK
-        GMP_OP_SEND
-
-
-cdef object op_recv(object ch, PyObject *v):
-    cdef bint ok
-    return chanrecv(<chan>ch, True, &ok)
-
-
-cdef object op_recv_ok(object ch, PyObject *v):
-    cdef bint ok
-    r = chanrecv(<chan>ch, True, &ok)
-    return (r, ok)
-
-
-cdef object op_send(object ch, PyObject *v):
-    chansend(<chan>ch, <object>v, True)
-    return None
-
-
-gmp_chanop_impl[GMP_OP_RECV] = op_recv
-gmp_chanop_impl[GMP_OP_RECV_OK] = op_recv_ok
-gmp_chanop_impl[GMP_OP_SEND] = op_send
-gmp_chanops_install(chan)
+# chan's methods are plain C methods (binding=False): ch.recv is a builtin
+# method whose self is the channel, and calling one goes straight to its C
+# function. A select case is recognised by the identity of that C function,
+# without calling anything.
+cdef object _m = nilchan.recv
+cdef void *_fn_recv = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = nilchan.recv_ok
+cdef void *_fn_recv_ok = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = nilchan.send
+cdef void *_fn_send = PyCFunction_GET_FUNCTION(<PyObject *>_m)
+_m = None
 
 cdef enum:
     CASE_RECV = 0
@@ -468,27 +454,31 @@ cdef struct scase_t:
 cdef int parsecase(PyObject *case, scase_t *sc) except -1:
     # borrowed pointers throughout: the cases outlive the select call
     cdef PyObject *fn
-    cdef PyObject *c
-    cdef int op
-    if gmp_boundop_check(case):
-        c = gmp_boundop_chan(case)
-        op = gmp_boundop_op(case)
-        if c != NULL and Py_TYPE(c) == <PyTypeObject *>chan:
-            if op == GMP_OP_SEND:
-                raise TypeError("select: a send case needs a value: (ch.send, value)")
-            sc.c = c
+    cdef PyObject *self_
+    cdef void *f
+    if PyCFunction_Check(case):
+        self_ = PyCFunction_GET_SELF(case)
+        if self_ != NULL and Py_TYPE(self_) == <PyTypeObject *>chan:
+            f = PyCFunction_GET_FUNCTION(case)
+            sc.c = self_
             sc.v = NULL
-            sc.kind = CASE_RECV if op == GMP_OP_RECV else CASE_RECV_OK
-            return 0
+            if f == _fn_recv:
+                sc.kind = CASE_RECV
+                return 0
+            if f == _fn_recv_ok:
+                sc.kind = CASE_RECV_OK
+                return 0
+            if f == _fn_send:
+                raise TypeError("select: a send case needs a value: (ch.send, value)")
     elif PyTuple_Check(case):
         if PyTuple_GET_SIZE(case) != 2:
             raise TypeError("select: a send case is (ch.send, value), got a tuple of %d"
                             % PyTuple_GET_SIZE(case))
         fn = PyTuple_GET_ITEM(<object>case, 0)
-        if gmp_boundop_check(fn) and gmp_boundop_op(fn) == GMP_OP_SEND:
-            c = gmp_boundop_chan(fn)
-            if c != NULL and Py_TYPE(c) == <PyTypeObject *>chan:
-                sc.c = c
+        if PyCFunction_Check(fn) and PyCFunction_GET_FUNCTION(fn) == _fn_send:
+            self_ = PyCFunction_GET_SELF(fn)
+            if self_ != NULL and Py_TYPE(self_) == <PyTypeObject *>chan:
+                sc.c = self_
                 sc.v = PyTuple_GET_ITEM(<object>case, 1)
                 sc.kind = CASE_SEND
                 return 0
