@@ -189,11 +189,13 @@ async def _asyncio_http(reader, writer):
 
 def serve_http_uvloop(port):
     import uvloop
+    _example()              # loaded before the RSS baseline, as for the others
     uvloop.run(_asyncio_serve(port, _asyncio_http))
 
 
 def serve_http_asyncio(port):
     import asyncio
+    _example()              # loaded before the RSS baseline, as for the others
     asyncio.run(_asyncio_serve(port, _asyncio_http))
 
 
