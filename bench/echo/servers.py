@@ -36,8 +36,6 @@ def serve_gmp(port):
 
 
 def serve_gevent(port):
-    from gevent.server import StreamServer
-
     def handle(sock, addr):
         try:
             while True:
@@ -49,6 +47,11 @@ def serve_gevent(port):
             pass
         finally:
             sock.close()
+    _gevent_serve(port, handle)
+
+
+def _gevent_serve(port, handle):
+    from gevent.server import StreamServer
     srv = StreamServer(("127.0.0.1", port), handle, backlog=BACKLOG)
     srv.init_socket()
     ready(srv.address[1])
@@ -140,7 +143,6 @@ def serve_http_gmp(port):
 
 
 def serve_http_gevent(port):
-    from gevent.server import StreamServer
     ex = _example()
 
     def handle(sock, addr):
@@ -160,10 +162,7 @@ def serve_http_gevent(port):
             pass
         finally:
             sock.close()
-    srv = StreamServer(("127.0.0.1", port), handle, backlog=BACKLOG)
-    srv.init_socket()
-    ready(srv.address[1])
-    srv.serve_forever()
+    _gevent_serve(port, handle)
 
 
 async def _asyncio_http(reader, writer):
