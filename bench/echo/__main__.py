@@ -53,10 +53,10 @@ def available(name):
     return need is None or importlib.util.find_spec(need) is not None
 
 
-def pin(cpu):
+def pin(cpus):
     def f():
         try:
-            os.sched_setaffinity(0, {cpu})
+            os.sched_setaffinity(0, cpus)
         except (AttributeError, OSError):
             pass
         lim = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -101,10 +101,12 @@ def http_files():
     return [req, resp]
 
 
-def run_cell(client, server, conns, seconds, ncpu, extra=()):
+def run_cell(client, server, conns, seconds, ncpu, extra=(), server_cpus=1):
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    scpu, ccpu = (0, 1) if ncpu >= 2 else (0, 0)
+    server_cpus = max(1, min(server_cpus, ncpu - 1 if ncpu > 1 else 1))
+    scpu = set(range(server_cpus))
+    ccpu = {server_cpus} if ncpu > server_cpus else {0}
     srv = subprocess.Popen([sys.executable, "-m", "bench.echo.servers", server, "0"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                            preexec_fn=pin(scpu), cwd=ROOT)
@@ -161,6 +163,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--servers", default="gmp,gevent,asyncio,uvloop,threading")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--server-cpus", type=int, default=1,
+                    help="pin each server to CPUs 0..N-1 (the client gets CPU N); gmp's "
+                         "default GOMAXPROCS follows")
     ap.add_argument("--http", action="store_true",
                     help="HTTP/1.1 keep-alive GETs against examples/http_hello.py and "
                          "the same server on gevent/asyncio/uvloop, instead of echo")
@@ -177,8 +182,8 @@ def main():
     servers = [s for s in servers if s not in skipped]
     conns = [int(c) for c in a.conns.split(",")]
     ncpu = len(os.sched_getaffinity(0))
-    print("bench.echo: Python %s, %d CPUs (server on CPU 0, client on CPU %d), %s s window, "
-          "%d reps, %s" % (platform.python_version(), ncpu, 1 if ncpu > 1 else 0,
+    print("bench.echo: Python %s, %d CPUs (server on %d CPU(s), client on the next), %s s window, "
+          "%d reps, %s" % (platform.python_version(), ncpu, a.server_cpus,
                            a.seconds, a.reps, "HTTP/1.1 keep-alive GET, fixed 13-byte body"
                            if a.http else "64-byte messages"))
     if skipped:
@@ -188,7 +193,7 @@ def main():
         for rep in range(a.reps):
             for s in servers:
                 try:
-                    r = run_cell(client, s, c, a.seconds, ncpu, extra)
+                    r = run_cell(client, s, c, a.seconds, ncpu, extra, a.server_cpus)
                 except Exception as e:          # a failed server is a result too
                     r = {"server": s, "error": str(e), "ok": False}
                 results.setdefault((s, c), []).append(r)
