@@ -83,6 +83,8 @@ cdef int preempt_here(M m) except -1:
     if m is None or not m.preempt:
         return 0
     m.preempt = 0
+    if m is m0 and gmp_load32(&sched.exiting):
+        return 0                    # main has returned: M0 runs nothing else
     if m.curg is None or m.curg.gr is None or gmp_gr_getcurrent() is not m.curg.gr:
         return 0
     if unsafe_point():
@@ -185,6 +187,8 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
     p = <P>allp[pid]
     m = p.m
     if m is None or m.curg is None or m.tstate == NULL or gmp_load32(&m.parked):
+        return 0
+    if m is m0 and gmp_load32(&sched.exiting):
         return 0
     if p.schedtick != tick:
         return 0                    # it moved on while we waited for the GIL

@@ -991,7 +991,10 @@ def _exitstop():
     CPython with pthread_exit when it next wanted the GIL, unwinding
     through greenlet's C++ frames: a crash. If an M is still in a goroutine
     after 250 ms (a blocking C call), the process exits without
-    finalization instead, after flushing stdout and stderr."""
+    finalization instead, after flushing stdout and stderr. From here on
+    M0 yields to no other goroutine (no preemption, gosched is a no-op):
+    a preempted spinner resumed on M0 during finalization, with sysmon
+    gone, ran forever (seen on 16 cores)."""
     cdef int32_t *flags[2 * MAXPROCS]
     cdef int32_t n = 0, i, k
     cdef bint done = False
@@ -1264,6 +1267,8 @@ cdef int gosched_m() except -1:
     cdef void *x
     if m is None or m.curg is None:
         return 0
+    if m is m0 and gmp_load32(&sched.exiting):
+        return 0                    # main has returned (exitstop): nothing else runs here
     g = m.curg
     # due timers first (Go's schedule runs checkTimers before the queues):
     # a goroutine that keeps yielding must not starve a sleeper
