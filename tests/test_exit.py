@@ -223,3 +223,18 @@ def test_exit_with_a_goroutine_stuck_in_a_blocking_call_does_not_wait_for_it():
     """, env={"GOMAXPROCS": "2"}, timeout=20)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout == "bye\n"
+
+
+def test_panic_traceback_elides_frames_past_100_as_go():
+    r = run_py("""
+        import gmp
+        def r(n):
+            return r(n + 1)
+        gmp.go(r, 0)
+        gmp.sleep(5)
+    """)
+    assert r.returncode == 2
+    assert r.stderr.startswith("panic: RecursionError: maximum recursion depth exceeded")
+    tail = r.stderr[r.stderr.index("\ngoroutine "):]
+    assert tail.count("__main__.r(...)\n") == 100
+    assert "...additional frames elided...\ncreated by __main__.<module> in goroutine 1\n" in tail

@@ -1335,9 +1335,14 @@ cdef void fatalpanic(G g, object e):
         while tb is not None:
             frames.append((tb.tb_frame, tb.tb_lineno))
             tb = tb.tb_next
+        k = 0
         for f, line in reversed(frames):
             if not _internal(f.f_code):
+                if k == TRACEBACK_MAX_FRAMES:       # as Go's traceback
+                    out.append("...additional frames elided...\n")
+                    break
                 out.append(fmtframe(f.f_code, f.f_globals, line))
+                k += 1
         out.append(fmtcreated(createdby(g)))
         if traceback_level >= 2:            # GOTRACEBACK=all: the others too
             for x in allglist():

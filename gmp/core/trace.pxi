@@ -61,10 +61,17 @@ cdef str gstatus(G g):
     return "dead"
 
 
+cdef enum:
+    TRACEBACK_MAX_FRAMES = 100      # Go's _TracebackMaxFrames
+
+
 cdef str dumpg(G g, object curframe):
     out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g))]
-    for fn, path, line in gframes(g, curframe):
+    frames = gframes(g, curframe)
+    for fn, path, line in frames[:TRACEBACK_MAX_FRAMES]:
         out.append("%s(...)\n\t%s:%d\n" % (fn, path, line) if line else "%s(...)\n" % fn)
+    if len(frames) > TRACEBACK_MAX_FRAMES:
+        out.append("...additional frames elided...\n")
     out.append(fmtcreated(createdby(g)))
     if g.ancestors:
         for goid, frames, created in g.ancestors:
