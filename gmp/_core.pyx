@@ -14,6 +14,7 @@ import atexit
 import time as _time
 from greenlet import GreenletExit
 
+cimport cython
 from libc.stdint cimport int32_t, uint32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, free, realloc, calloc
 from cpython.object cimport PyObject

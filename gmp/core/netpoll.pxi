@@ -271,6 +271,8 @@ cdef int pd_wait_thread(PollDesc pd, int mode) except -1:
             PyErr_CheckSignals()
 
 
+@cython.binding(False)
+@cython.always_allow_keywords(False)
 cdef class PollDesc:
     """The runtime's view of one non-blocking fd (Go's pollDesc plus the
     read/write loops of internal/poll.FD). gmp.net builds connections on it;
