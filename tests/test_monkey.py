@@ -251,3 +251,31 @@ print(len(os.listdir("/proc/self/fd")) - fds0, _core._netpoll_counts()["nwaiters
 """)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == "0 0"
+
+
+def test_select_select_in_a_goroutine_parks_only_the_goroutine():
+    # a goroutine blocked in select.select (moved to a syscall helper) does
+    # not hold its P: another goroutine on the only P finishes meanwhile
+    r = run_py("""
+import gmp.monkey
+gmp.monkey.patch_select()
+import gmp, select, socket
+a, b = socket.socketpair()
+order = []
+def waiter():
+    r, _, _ = select.select([a], [], [], 5)
+    order.append(("ready", r == [a]))
+def other():
+    for _ in range(3):
+        gmp.runtime.gosched()
+    order.append("other")
+    b.send(b"x")
+wg = gmp.WaitGroup()
+wg.add(2)
+gmp.go(lambda: (waiter(), wg.done()))
+gmp.go(lambda: (other(), wg.done()))
+wg.wait()
+print(order)
+""", env={"GOMAXPROCS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "['other', ('ready', True)]"
