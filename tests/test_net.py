@@ -442,3 +442,69 @@ def test_sysmon_polls_when_the_p_never_runs_dry():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "b'ping'"
+
+
+def test_stress_close_and_deadlines_racing_readers_and_writers(clean):
+    # GOMAXPROCS=4: per connection a reader, a writer and a closer race
+    # with random deadlines; every goroutine must end with EOF, a closed
+    # connection, a timeout or a reset, and nothing may be left behind
+    import random
+    prev = gmp.runtime.gomaxprocs(4)
+    try:
+        rnd = random.Random(7)
+        wg = gmp.WaitGroup()
+        outcomes = []
+        errors = []
+
+        def reader(c):
+            try:
+                while c.read(4096):
+                    pass
+                outcomes.append("eof")
+            except (net.NetClosingError, TimeoutError, ConnectionResetError) as e:
+                outcomes.append(type(e).__name__)
+            except BaseException as e:
+                errors.append(repr(e))
+            finally:
+                wg.done()
+
+        def writer(c, peer):
+            try:
+                while True:
+                    c.write(b"x" * 1024)
+            except (net.NetClosingError, TimeoutError, ConnectionResetError,
+                    BrokenPipeError) as e:
+                outcomes.append(type(e).__name__)
+            except BaseException as e:
+                errors.append(repr(e))
+            finally:
+                wg.done()
+
+        def closer(conns, delay, dl):
+            try:
+                for c in conns:
+                    if dl is not None:
+                        c.set_deadline(time.time() + dl)
+                gmp.sleep(delay)
+                for c in conns:
+                    c.close()
+            finally:
+                wg.done()
+
+        for i in range(100):
+            a, b = socket.socketpair()
+            a.setblocking(False)
+            b.setblocking(False)
+            ca, cb = net.Conn(a, "unix"), net.Conn(b, "unix")
+            wg.add(5)
+            gmp.go(reader, ca)
+            gmp.go(reader, cb)
+            gmp.go(writer, ca, cb)
+            gmp.go(writer, cb, ca)
+            gmp.go(closer, [ca, cb] if i % 2 else [cb, ca], rnd.random() * 0.02,
+                   rnd.choice([None, 0.001, 0.01, -1]))
+        wg.wait()
+        assert errors == []
+        assert len(outcomes) == 400
+    finally:
+        gmp.runtime.gomaxprocs(prev)
