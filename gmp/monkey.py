@@ -19,6 +19,7 @@ Sockets that existed before patching, and ssl sockets created by an ssl
 module imported before patching, are not affected.
 """
 import _socket as _csocket
+import os as _os
 import selectors as _selectors
 import select as _select
 import socket as _socket
@@ -27,7 +28,7 @@ import time as _time
 from gmp._core import PollDesc, DeadlineExceededError, in_goroutine, sleep as _gsleep, \
     syscall as _syscall
 
-__all__ = ["patch_all", "patch_time", "patch_socket", "patch_select", "is_patched"]
+__all__ = ["patch_all", "patch_time", "patch_socket", "patch_select"]
 
 _saved = {}
 
@@ -37,12 +38,6 @@ def _save(obj, name):
     if key not in _saved:
         _saved[key] = getattr(obj, name)
     return _saved[key]
-
-
-def is_patched(what):
-    """Whether patch_<what>() has been applied ("time", "socket", "select")."""
-    return {"time": (_time, "sleep"), "socket": (_socket, "socket"),
-            "select": (_select, "select")}[what] in _saved
 
 
 # ---- time -----------------------------------------------------------------
@@ -198,7 +193,7 @@ class socket(_RealSocket):
     def connect(self, address):
         err = self.connect_ex(address)
         if err:
-            raise OSError(err, _os_strerror(err))
+            raise OSError(err, _os.strerror(err))
 
     def connect_ex(self, address):
         if isinstance(address, tuple) and len(address) >= 2 and self.family in (
@@ -242,11 +237,6 @@ for _name, _write in (("recv", False), ("recv_into", False), ("recvfrom", False)
 del _name, _write
 
 
-def _os_strerror(err):
-    import os
-    return os.strerror(err)
-
-
 def _numeric(host):
     if host is None:
         return True
@@ -278,8 +268,7 @@ def _resolver(name):
     return f
 
 
-def getaddrinfo(*args, **kwargs):
-    return _resolver("getaddrinfo")(*args, **kwargs)
+getaddrinfo = _resolver("getaddrinfo")      # used by socket.connect for names
 
 
 def patch_socket():
@@ -290,7 +279,7 @@ def patch_socket():
     _socket.socket = socket
     for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
                  "getnameinfo"):
-        setattr(_socket, name, _resolver(name))
+        setattr(_socket, name, getaddrinfo if name == "getaddrinfo" else _resolver(name))
 
 
 # ---- select / selectors ---------------------------------------------------

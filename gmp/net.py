@@ -29,6 +29,7 @@ import errno as _errno
 import io as _io
 import os as _os
 import socket as _socket
+import time as _time
 
 from gmp._core import PollDesc, NetClosingError, DeadlineExceededError, syscall as _syscall
 
@@ -559,7 +560,6 @@ def dial(network, address, timeout=None):
     """Connects to address ("host:port" for tcp/tcp4/tcp6, a path for unix)
     and returns a Conn, trying each resolved address in turn. timeout (seconds)
     bounds the whole dial. Mirrors Go's net.Dial / DialTimeout."""
-    import time as _time
     deadline = _time.time() + timeout if timeout is not None else None
     if network == "unix":
         return _connect(_socket.AF_UNIX, address, network, UnixAddr(address), deadline)

@@ -35,16 +35,22 @@ def serve_gmp(port):
         gmp.go(handle, c)
 
 
+def _socket_echo(sock):
+    """The blocking-socket echo loop (gevent's greenlets, or threads)."""
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            sock.sendall(data)
+    except OSError:
+        pass
+
+
 def serve_gevent(port):
     def handle(sock, addr):
         try:
-            while True:
-                data = sock.recv(65536)
-                if not data:
-                    break
-                sock.sendall(data)
-        except OSError:
-            pass
+            _socket_echo(sock)
         finally:
             sock.close()
     _gevent_serve(port, handle)
@@ -95,15 +101,7 @@ def serve_threading(port):
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self):
-            sock = self.request
-            try:
-                while True:
-                    data = sock.recv(65536)
-                    if not data:
-                        break
-                    sock.sendall(data)
-            except OSError:
-                pass
+            _socket_echo(self.request)
 
     class Server(socketserver.ThreadingTCPServer):
         daemon_threads = True

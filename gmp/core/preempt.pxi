@@ -204,7 +204,3 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
 def _preempt_counts():
     """(requests, yields, armed code objects, declined at unsafe points): for tests."""
     return npreemptreq, npreempt, len(armedcodes), npreemptunsafe
-
-
-def _armed_codes():
-    return [c.co_name for c in armedcodes]

@@ -1265,9 +1265,11 @@ cdef int gosched_m() except -1:
     cdef G g
     cdef G nxt
     cdef void *x
+    cdef bint exiting
     if m is None or m.curg is None:
         return 0
-    if m is m0 and gmp_load32(&sched.exiting):
+    exiting = gmp_load32(&sched.exiting)
+    if exiting and m is m0:
         return 0                    # main has returned (exitstop): nothing else runs here
     g = m.curg
     # due timers first (Go's schedule runs checkTimers before the queues):
@@ -1282,7 +1284,7 @@ cdef int gosched_m() except -1:
     # local Gs ahead of it are taken explicitly, whatever the readyq/runq
     # priority phase (which would otherwise hand g straight back)
     nxt = m.p.runnext
-    if gmp_load32(&sched.exiting) and m is not m0:
+    if exiting:
         nxt = None                          # to g0, which parks for good
     elif nxt is not None:
         m.p.runnext = None
@@ -1335,14 +1337,8 @@ cdef void fatalpanic(G g, object e):
         while tb is not None:
             frames.append((tb.tb_frame, tb.tb_lineno))
             tb = tb.tb_next
-        k = 0
-        for f, line in reversed(frames):
-            if not _internal(f.f_code):
-                if k == TRACEBACK_MAX_FRAMES:       # as Go's traceback
-                    out.append("...additional frames elided...\n")
-                    break
-                out.append(fmtframe(f.f_code, f.f_globals, line))
-                k += 1
+        out.append(fmtframes([frameinfo(f.f_code, f.f_globals, line)
+                              for f, line in reversed(frames) if not _internal(f.f_code)]))
         out.append(fmtcreated(createdby(g)))
         if traceback_level >= 2:            # GOTRACEBACK=all: the others too
             for x in allglist():

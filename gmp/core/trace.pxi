@@ -20,8 +20,22 @@ cdef str funcname(object code, object globs):
     return "%s.%s" % (mod, qn)
 
 
-cdef str fmtframe(object code, object globs, int line):
-    return "%s(...)\n\t%s:%d\n" % (funcname(code, globs), code.co_filename, line)
+cdef tuple frameinfo(object code, object globs, int line):
+    return (funcname(code, globs), code.co_filename, line)
+
+
+cdef enum:
+    TRACEBACK_MAX_FRAMES = 100      # Go's _TracebackMaxFrames
+
+
+cdef str fmtframes(list frames):
+    """(function, file, line) frames in Go's traceback lines, innermost
+    first; past 100 frames Go's elision line ends them."""
+    out = ["%s(...)\n\t%s:%d\n" % fr if fr[2] else "%s(...)\n" % fr[0]
+           for fr in frames[:TRACEBACK_MAX_FRAMES]]
+    if len(frames) > TRACEBACK_MAX_FRAMES:
+        out.append("...additional frames elided...\n")
+    return "".join(out)
 
 
 cdef tuple createdby(G g):
@@ -61,17 +75,8 @@ cdef str gstatus(G g):
     return "dead"
 
 
-cdef enum:
-    TRACEBACK_MAX_FRAMES = 100      # Go's _TracebackMaxFrames
-
-
 cdef str dumpg(G g, object curframe):
-    out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g))]
-    frames = gframes(g, curframe)
-    for fn, path, line in frames[:TRACEBACK_MAX_FRAMES]:
-        out.append("%s(...)\n\t%s:%d\n" % (fn, path, line) if line else "%s(...)\n" % fn)
-    if len(frames) > TRACEBACK_MAX_FRAMES:
-        out.append("...additional frames elided...\n")
+    out = ["goroutine %d [%s]:\n" % (g.goid, gstatus(g)), fmtframes(gframes(g, curframe))]
     out.append(fmtcreated(createdby(g)))
     if g.ancestors:
         for goid, frames, created in g.ancestors:
@@ -113,8 +118,8 @@ def stack(bint all=False):
     f = <object><PyObject *>fp if fp != NULL else None
     if not all:
         if cur is None:
-            return "goroutine 0 [running]:\n" + "".join(
-                fmtframe(x.f_code, x.f_globals, x.f_lineno) for x in _walk(f))
+            return "goroutine 0 [running]:\n" + fmtframes(
+                [frameinfo(x.f_code, x.f_globals, x.f_lineno) for x in _walk(f)])
         return dumpg(cur, f)
     return dumpall(cur, f)
 
@@ -141,7 +146,7 @@ cdef list gframes(G g, object curframe):
             frames.append((getattr(g.fn, "__qualname__", repr(g.fn)), "?", 0))
     while f is not None:
         if not _internal(f.f_code):
-            frames.append((funcname(f.f_code, f.f_globals), f.f_code.co_filename, f.f_lineno))
+            frames.append(frameinfo(f.f_code, f.f_globals, f.f_lineno))
         f = f.f_back
     return frames
 
