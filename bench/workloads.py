@@ -105,6 +105,22 @@ def gmp_w4a(n):
     return _w4a_loop(c.send, c.recv, n)
 
 
+def gmp_w4a_direct(n):
+    """W4a written as most code writes it (not an anchor workload): method
+    calls on the channel, c.send(i) and c.recv(), instead of prebound
+    callables. What CPython's call path costs for chan's own descriptors."""
+    import gmp
+    c = gmp.chan(1024)
+    s = 0
+    t = time.perf_counter()
+    for i in range(n):
+        c.send(i)
+        s += c.recv()
+    dt = time.perf_counter() - t
+    _check(s == n * (n - 1) // 2, "W4a-direct sum")
+    return dt / n * 1e9
+
+
 def gmp_w4b(n):
     import gmp
     c = gmp.chan(128)
@@ -548,7 +564,8 @@ PEERS = {
     "deque": {"W4a": (deque_w4a, 1_000_000)},
     "gmp": {"W1": (gmp_w1, 200_000), "W2": (gmp_w2, 100_000), "W3": (gmp_w3, 300_000),
             "W4a": (gmp_w4a, 1_000_000), "W4b": (gmp_w4b, 1_000_000), "W5": (gmp_w5, 500_000),
-            "W6": (gmp_w6, 200_000), "W5h": (gmp_w5h, 500_000), "W5floor": (gmp_w5floor, 500_000)},
+            "W6": (gmp_w6, 200_000), "W5h": (gmp_w5h, 500_000), "W5floor": (gmp_w5floor, 500_000),
+            "W4a-direct": (gmp_w4a_direct, 1_000_000)},
     "greenlet": {"W1": (greenlet_w1, 200_000), "W2": (greenlet_w2, 100_000),
                  "W3": (greenlet_w3, 1_000_000)},
     "gevent": {"W1": (gevent_w1, 100_000), "W3": (gevent_w3, 100_000),
@@ -573,6 +590,7 @@ CONTEXT = [
     ("W5h gmp / W4a gmp (cases built once)", ("gmp", "W5h"), ("gmp", "W4a")),
     ("W5floor gmp / W4a gmp (no select)", ("gmp", "W5floor"), ("gmp", "W4a")),
     ("W4a gmp / collections.deque", ("gmp", "W4a"), ("deque", "W4a")),
+    ("W4a gmp: c.send(i); c.recv() / prebound", ("gmp", "W4a-direct"), ("gmp", "W4a")),
 ]
 
-WORKLOADS = ["W1", "W2", "W3", "W4a", "W4b", "W5", "W6", "W5h", "W5floor"]
+WORKLOADS = ["W1", "W2", "W3", "W4a", "W4b", "W5", "W6", "W5h", "W5floor", "W4a-direct"]

@@ -430,7 +430,17 @@ default = _default
 # chan's methods are plain C methods (binding=False): ch.recv is a builtin
 # method whose self is the channel, and calling one goes straight to its C
 # function. A select case is recognised by the identity of that C function,
-# without calling anything.
+# without calling anything. send, recv and recv_ok are then re-installed as
+# gmp_chanop.h descriptors: the same C functions, but binding one (every
+# select loop's ready.recv) takes a builtin method from a small pool instead
+# of allocating one.
+cdef extern from "gmp_chanop.h":
+    int gmp_chanop_install(object chantype, const char *name) except -1
+
+gmp_chanop_install(chan, "send")
+gmp_chanop_install(chan, "recv")
+gmp_chanop_install(chan, "recv_ok")
+
 cdef object _m = nilchan.recv
 cdef void *_fn_recv = PyCFunction_GET_FUNCTION(<PyObject *>_m)
 _m = nilchan.recv_ok
