@@ -105,6 +105,44 @@ def test_100k_goroutines():
     assert acc[0] == n * (n - 1) // 2
 
 
+def _live_gs():
+    import gc
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is gmp._core.G)
+
+
+@pytest.mark.parametrize("park", [False, True], ids=["run-to-end", "parked-then-released"])
+def test_finished_goroutines_are_freed(procs, park):
+    # Each finished G must be freed: the C loop at the base of every
+    # goroutine greenlet once kept one reference to every G it ran, so a
+    # process leaked a G (and the code and globals it points at) per
+    # goroutine ever started.
+    procs(2)
+    release = gmp.chan()
+    wg = gmp.WaitGroup()
+
+    def f(i):
+        if park and i % 2:
+            release.recv()
+        wg.done()
+
+    def burst(n):
+        wg.add(n)
+        for i in range(n):
+            gmp.go(f, i)
+        if park:
+            wait_until(lambda: gmp._chan._recvq_len(release) == n // 2)
+            for _ in range(n // 2):
+                release.send(None)
+        wg.wait()
+
+    burst(200)                              # warm: free lists, pools, Ms
+    before = _live_gs()
+    burst(5000)
+    burst(5000)
+    assert _live_gs() - before < 50
+
+
 def test_100k_parked_goroutines():
     n = 100_000
     release = gmp.chan()

@@ -535,10 +535,11 @@ cdef inline void wakem(M m):
 
 cdef extern from "gmp_gentry.h":
     ctypedef object (*gmp_gstep_t)(object g, int failed)
+    ctypedef object (*gmp_gdone_t "gmp_gstep_t")(PyObject *g, int failed)   # steals g
     ctypedef int (*gmp_gtake_t)(object g, PyObject **fn, PyObject **args, PyObject **kw) except -1
     gmp_gstep_t gmp_gstart_cb
     gmp_gtake_t gmp_gtake_cb
-    gmp_gstep_t gmp_gdone_cb
+    gmp_gdone_t gmp_gdone_cb
     ctypedef struct PyMethodDef:
         pass
     PyMethodDef gmp_gentry_def
@@ -572,11 +573,14 @@ cdef int gtake(object og, PyObject **fn, PyObject **args, PyObject **kw) except 
     return 0
 
 
-cdef object gdone(object og, int failed):
-    cdef G g = <G>og
-    if failed and goexc(g, takeexc()):
+cdef object gdone(PyObject *og, int failed):
+    # og: the C loop's reference, handed over (see gfinish). No local of this
+    # frame may hold g: the frame stays on the greenlet's stack while the
+    # greenlet waits in the free list.
+    if failed and goexc(<G>og, takeexc()):
+        Py_DECREF(<object>og)
         return None         # killed (GreenletExit): let the greenlet end
-    return gfinish(g)
+    return gfinish(og)
 
 
 gmp_gstart_cb = gstart
@@ -635,33 +639,45 @@ cdef void gdead(G g):
         m.curg = None
 
 
-cdef G gfinish(G g):
-    """Called on a goroutine's greenlet after its function returned: marks g
-    dead and picks what this greenlet does next. An unstarted G runs right
-    here; otherwise the greenlet goes to the P's free list (or ends when the
-    list is full) and the thread switches to the chosen G or to g0.
+cdef G gfinish(PyObject *og):
+    """Called on a goroutine's greenlet after its function returned, with the
+    greenlet loop's reference to the G (consumed here): marks it dead and
+    picks what this greenlet does next. An unstarted G runs right here;
+    otherwise the greenlet goes to the P's free list (or ends when the list
+    is full) and the thread switches to the chosen G or to g0. A greenlet in
+    the free list holds no G: the dead one is released and the next one is
+    held by m.curg before the switch, so parked greenlets keep nothing alive.
     Mirrors runtime/proc.go:goexit0 + gfput. Executed only by the owner P."""
     cdef M m = getm()
     cdef P p = m.p
-    cdef object cur = g.gr
     cdef G nxt
-    gdead(g)
+    cdef PyObject *gr
+    gdead(<G>og)
+    Py_DECREF(<object>og)       # og may be freed from here on
+    og = NULL
     nxt = findrunnable_nb(m, p)
     if nxt is not None and nxt.gr is None:
         trackrun(nxt)
         nxt.homep = p
-        nxt.gr = cur
+        nxt.gr = gmp_gr_getcurrent()
         nxt.status = _Grunning
         m.curg = nxt
         return nxt
     if len(p.gfree) >= GFREE_MAX:
         m.handoff = nxt     # g0 runs it once this greenlet has ended
         return None
-    p.gfree.append(cur)
+    p.gfree.append(gmp_gr_getcurrent())
     if nxt is None:
-        gmp_gr_switch(m.g0, _noargs)
+        gr = <PyObject *>m.g0
     else:
-        execute(m, nxt, False)
+        # a started G: as execute(), without a reference left in this frame
+        trackrun(nxt)
+        m.curg = nxt
+        nxt.status = _Grunning
+        gr = <PyObject *>nxt.gr     # alive: nxt holds it, and it is about to run
+        nxt = None
+    gmp_gr_switch(<object>gr, _noargs)
+    # reused for a new G by execute()
     nxt = m.nextg
     m.nextg = None
     return nxt

@@ -17,8 +17,10 @@ typedef int (*gmp_gtake_t)(PyObject *g, PyObject **fn, PyObject **args, PyObject
 
 static gmp_gstep_t gmp_gstart_cb;
 static gmp_gtake_t gmp_gtake_cb;
-/* (g, failed) -> the next G to run on this greenlet, or None: the greenlet
-   ends. Steals g. With failed, the function's exception is still set. */
+/* (g, failed) -> the next G to run on this greenlet (new reference), or
+   None: the greenlet ends. Steals g: the step releases it before this
+   greenlet may wait in the P's free list, so an idle greenlet keeps no G
+   alive. With failed, the function's exception is still set. */
 static gmp_gstep_t gmp_gdone_cb;
 
 static PyObject *gmp_gentry(PyObject *self, PyObject *unused) {
@@ -35,7 +37,7 @@ static PyObject *gmp_gentry(PyObject *self, PyObject *unused) {
         Py_DECREF(args);
         Py_XDECREF(kw);
         Py_XDECREF(r);
-        g = gmp_gdone_cb(g, r == NULL);
+        g = gmp_gdone_cb(g, r == NULL);     /* steals g */
     }
     if (g == NULL)
         return NULL;
