@@ -58,9 +58,11 @@ def gmp_w2(n):
 
     for c in chans:
         gmp.go(task, c)
-    while gmp._chan._recvq_len(chans[-1]) == 0 or len(done):
+    # every task parked on its channel (the order they start in is the
+    # scheduler's: the newest is in runnext and runs first)
+    recvq_len = gmp._chan._recvq_len
+    while len(done) or any(recvq_len(c) == 0 for c in chans):
         gmp.sleep(0.001)
-    gmp.sleep(0.01)
     after = _rss()
     for c in chans:
         c.send(1)
