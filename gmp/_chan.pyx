@@ -54,6 +54,17 @@ cdef extern from "Python.h":
 
 # ---- wait queues ------------------------------------------------------------
 
+cdef inline void readysg(Sudog sg):
+    """Readies the G waiting on sg, which a partner completed (or a close
+    woke). Only a select needs to learn which of its sudogs won (g.param, read
+    and cleared by selectgo); a plain waiter reads sg itself, and g.param
+    would make a G <-> sudog cycle that outlives the goroutine until the
+    cyclic GC runs."""
+    if sg.isselect:
+        sg.g.param = sg
+    goready(sg.g)
+
+
 cdef inline void wq_enqueue(waitq_t *q, Sudog sg) noexcept:
     """Appends sg (the queue takes a reference). The queue's lock must be held."""
     Py_INCREF(sg)
@@ -281,8 +292,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
             sg.elem = ep
             sg.success = True
             gmp_unlock(&c.lock)
-            sg.g.param = sg
-            goready(sg.g)
+            readysg(sg)
             return True
     if c.qcount < c.cap:
         ring_put(c, <PyObject *>ep)
@@ -347,8 +357,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
             sg.success = True
             gmp_unlock(&c.lock)
             sg.elem = None
-            sg.g.param = sg
-            goready(sg.g)
+            readysg(sg)
             ok[0] = True
             return v
     if c.qcount > 0:
@@ -406,8 +415,7 @@ cdef int closechan(chan c) except -1:
     gmp_unlock(&c.lock)
     for sg in woken:
         sg.elem = None          # receivers get None; a sender's value is dropped
-        sg.g.param = sg
-        goready(sg.g)
+        readysg(sg)
     return 0
 
 
@@ -668,8 +676,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
                 sg.elem = v
                 sg.success = True
                 selunlock(sc, lockorder, nlock)
-                sg.g.param = sg
-                goready(sg.g)
+                readysg(sg)
                 return selpair(caseidx[k], None)
         if (<chan>cp).qcount < (<chan>cp).cap:
             ring_put(<chan>cp, sc[k].v)
@@ -686,8 +693,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
                 sg.success = True
                 selunlock(sc, lockorder, nlock)
                 sg.elem = None
-                sg.g.param = sg
-                goready(sg.g)
+                readysg(sg)
                 return selresult(sc[k].kind, caseidx[k], v, True)
         if (<chan>cp).qcount > 0:
             v = ring_take(<chan>cp)
@@ -839,7 +845,6 @@ cdef void _giveback(object owner):
 
 
 cdef inline void wakeone(Sudog sg):
-    sg.g.param = sg
     goready(sg.g)
 
 

@@ -143,6 +143,58 @@ def test_finished_goroutines_are_freed(procs, park):
     assert _live_gs() - before < 50
 
 
+@pytest.mark.parametrize("wait", ["chan-recv", "chan-send", "select", "mutex", "waitgroup"])
+def test_woken_goroutines_freed_without_the_cyclic_gc(wait):
+    # A goroutine that parked and was woken leaves no G <-> sudog cycle
+    # behind: once it ends, reference counting alone frees it (as Go clears
+    # gp.param after reading it).
+    import gc
+    c = gmp.chan()
+    mu = gmp.Mutex()
+    gate = gmp.WaitGroup()
+    wg = gmp.WaitGroup()
+    n = 300
+
+    def body():
+        if wait == "chan-recv":
+            c.recv()
+        elif wait == "chan-send":
+            c.send(1)
+        elif wait == "select":
+            gmp.select(c.recv, gmp.nilchan.recv)
+        elif wait == "mutex":
+            with mu:
+                gmp.runtime.gosched()
+        else:
+            gate.wait()
+        wg.done()
+
+    def live():
+        return sum(1 for o in gc.get_objects() if type(o) is gmp._core.G)
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = live()
+        gate.add(1)
+        wg.add(n)
+        for _ in range(n):
+            gmp.go(body)
+        if wait in ("chan-recv", "select"):
+            wait_until(lambda: gmp._chan._recvq_len(c) == n)
+            for _ in range(n):
+                c.send(1)
+        elif wait == "chan-send":
+            wait_until(lambda: gmp._chan._sendq_len(c) == n)
+            for _ in range(n):
+                c.recv()
+        gate.done()
+        wg.wait()
+        assert live() - before < 10
+    finally:
+        gc.enable()
+
+
 def test_100k_parked_goroutines():
     n = 100_000
     release = gmp.chan()
