@@ -78,15 +78,19 @@ def test_a_method_with_a_weak_reference_is_never_rebound():
         assert m.__self__ is a
 
 
+def _chan_holding_an_item(size=1):
+    """A channel with one buffered value, and a weak reference to the value."""
+    item = Item()
+    c = gmp.chan(size)
+    c.send(item)
+    return c, weakref.ref(item)
+
+
 def test_pooled_method_keeps_its_channel_alive_only_until_rebound():
     # Documented cost of the pool: an unreferenced pooled method keeps the
     # channel it was last bound to (and so its buffered values) alive until
     # the pool rebinds it to another channel.
-    item = Item()
-    dead = weakref.ref(item)
-    c = gmp.chan(1)
-    c.send(item)
-    del item
+    c, dead = _chan_holding_an_item()
     c.recv_ok                               # bound, then dropped
     del c
     others = [gmp.chan(1) for _ in range(POOL)]
@@ -97,14 +101,14 @@ def test_pooled_method_keeps_its_channel_alive_only_until_rebound():
 
 
 def test_channel_freed_with_its_values_when_no_method_was_bound():
-    item = Item()
-    dead = weakref.ref(item)
-    c = gmp.chan(1)
-    c.send(item)
-    del item
-    c.recv_ok()                             # a call binds nothing
-    c.send(Item())
-    del c
+    c, dead = _chan_holding_an_item(size=3)
+    c.send(1)                               # method calls bind nothing ...
+    gmp.chan.send(c, 2)
+    v, ok = c.recv_ok()                     # (not inside an assert: pytest's
+    assert ok and v is dead()               # rewriting would bind c.recv_ok)
+    c.send(v)
+    del v
+    del c                                   # ... so the item goes with c
     assert dead() is None
 
 
