@@ -144,10 +144,16 @@ def run_cell(client, server, conns, seconds, ncpu, extra=(), server_cpus=1):
                      and res["timeouts"] == 0 and res["ready"] == conns)
         return res
     finally:
-        if cl is not None and cl.poll() is None:
-            cl.kill()
+        if cl is not None:
+            if cl.poll() is None:
+                cl.kill()
+            cl.wait()
+            for f in (cl.stdin, cl.stdout):
+                f.close()
         srv.kill()
         srv.wait()
+        srv.stdout.close()
+        srv.stderr.close()
 
 
 def fmt(v, unit=""):
