@@ -83,7 +83,7 @@ cdef class G:
     cdef int64_t parentgoid
     cdef object createdcode         # code object of the go() call site
     cdef object createdglobals      # its globals (for the module name)
-    cdef int32_t createdline
+    cdef int32_t createdlasti       # bytecode offset of the go() call (line computed lazily)
     cdef public object param        # set by the waker: the sudog that completed, etc.
     cdef object throwexc            # exception to raise when it resumes from gopark
     cdef int32_t selectdone         # atomic: 0 until one case of its select wins

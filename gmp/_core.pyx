@@ -31,6 +31,8 @@ cdef extern from "Python.h":
     PyCodeObject *PyFrame_GetCode(PyFrameObject *f)
     PyObject *PyFrame_GetGlobals(PyFrameObject *f)
     int PyFrame_GetLineNumber(PyFrameObject *f)
+    int PyFrame_GetLasti(PyFrameObject *f)
+    int PyCode_Addr2Line(PyCodeObject *co, int addr)
 
 gmp_greenlet_import()
 

@@ -132,3 +132,8 @@ def _curp():
 def _gstack(G g):
     """(stack size, bytes in use when last measured) of g."""
     return (g.stacksize if g.stacksize else STACK_MIN, g.stackinuse)
+
+
+def _nglive():
+    """How many G objects are alive (finished ones included until freed)."""
+    return nglive

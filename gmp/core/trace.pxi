@@ -43,7 +43,7 @@ cdef tuple createdby(G g):
     if g.createdcode is None:
         return None
     return (funcname(g.createdcode, g.createdglobals), g.parentgoid,
-            g.createdcode.co_filename, g.createdline)
+            g.createdcode.co_filename, PyCode_Addr2Line(<PyCodeObject *>g.createdcode, g.createdlasti))
 
 
 cdef str fmtcreated(tuple created):
