@@ -195,6 +195,45 @@ def test_woken_goroutines_freed_without_the_cyclic_gc(wait):
         gc.enable()
 
 
+@pytest.mark.parametrize("blocking", ["go", "chan", "sleep"])
+def test_finalizer_run_by_a_goroutines_end_may_block(blocking):
+    # The last reference to an object that g's function holds (here a
+    # default argument) goes when g ends; its __del__ then runs on g and may
+    # block like any goroutine code. It used to find no goroutine to park
+    # (a panic that ended the process), hence the subprocess.
+    r = run_py("""
+        import sys, gmp
+        blocking = %r
+        out = gmp.chan(10)
+        done = gmp.WaitGroup()
+
+        class Finalized:
+            def __del__(self):
+                if blocking == "go":
+                    gmp.go(out.send, "child")
+                elif blocking == "chan":
+                    c = gmp.chan()
+                    gmp.go(lambda: out.send(c.recv()))
+                    c.send("handed over")
+                else:
+                    gmp.sleep(0.005)
+                    out.send("slept")
+                done.done()
+
+        def spawn():
+            def f(obj=Finalized()):
+                pass
+            gmp.go(f)
+
+        done.add(1)
+        spawn()
+        done.wait()
+        print(out.recv())
+    """ % blocking, timeout=30)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == {"go": "child", "chan": "handed over", "sleep": "slept"}[blocking]
+
+
 def test_100k_parked_goroutines():
     n = 100_000
     release = gmp.chan()

@@ -595,7 +595,20 @@ cdef object gdone(PyObject *og, int failed):
     if failed and goexc(<G>og, takeexc()):
         Py_DECREF(<object>og)
         return None         # killed (GreenletExit): let the greenlet end
+    grelease(<G>og)
     return gfinish(og)
+
+
+cdef void grelease(G g):
+    """Drops the user objects a finished g still references (its function,
+    and what its dump's "created by" line needs) while g is still the running
+    goroutine: a finalizer that their release triggers may block, and only a
+    running goroutine can park. (In gdead, with the G already dead, such a
+    finalizer found no goroutine to park.)"""
+    g.fn = None
+    g.ancestors = None
+    g.createdcode = None
+    g.createdglobals = None
 
 
 gmp_gstart_cb = gstart
