@@ -609,6 +609,8 @@ cdef void grelease(G g):
     g.ancestors = None
     g.createdcode = None
     g.createdglobals = None
+    g.param = None
+    g.throwexc = None
 
 
 gmp_gstart_cb = gstart
