@@ -844,10 +844,6 @@ cdef void _giveback(object owner):
         (<Mutex>owner).unlock()
 
 
-cdef inline void wakeone(Sudog sg):
-    goready(sg.g)
-
-
 @cython.final
 cdef class Mutex:
     """sync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
@@ -887,7 +883,7 @@ cdef class Mutex:
             self.locked = False
         gmp_unlock(&self.lk)
         if sg is not None:
-            wakeone(sg)         # ownership passes straight to the waiter
+            goready(sg.g)       # ownership passes straight to the waiter
 
     def __enter__(self):
         self.lock()
@@ -932,7 +928,7 @@ cdef class RWMutex:
                 self.writer = True
         gmp_unlock(&self.lk)
         if sg is not None:
-            wakeone(sg)
+            goready(sg.g)
 
     def lock(self):
         gmp_lock(&self.lk)
@@ -964,7 +960,7 @@ cdef class RWMutex:
                 woken.append(sg)
         gmp_unlock(&self.lk)
         for sg in woken:
-            wakeone(sg)
+            goready(sg.g)
 
     def rlocker(self):
         return _RLocker(self)
@@ -1026,7 +1022,7 @@ cdef class WaitGroup:
         gmp_unlock(&self.lk)
         if woken is not None:
             for sg in woken:
-                wakeone(sg)
+                goready(sg.g)
 
     def done(self):
         self.add(-1)
@@ -1108,7 +1104,7 @@ cdef class Cond:
         sg = wq_dequeue(&self.waiters)
         gmp_unlock(&self.lk)
         if sg is not None:
-            wakeone(sg)
+            goready(sg.g)
 
     def broadcast(self):
         cdef list woken = []
@@ -1121,7 +1117,7 @@ cdef class Cond:
             woken.append(sg)
         gmp_unlock(&self.lk)
         for sg in woken:
-            wakeone(sg)
+            goready(sg.g)
 
 
 # ---- probes for tests (Go's export_test.go) ---------------------------------

@@ -421,6 +421,16 @@ cdef G newproc(object fn, tuple args, dict kwargs):
 
 # ---- switching ------------------------------------------------------------
 
+cdef inline PyObject *resumeg(M m, G g) noexcept:
+    """Makes the started G g the one m runs; returns its greenlet to switch
+    to (borrowed: g holds it), so that a caller can drop its own reference
+    to g before the switch."""
+    trackrun(g)
+    m.curg = g
+    g.status = _Grunning
+    return <PyObject *>g.gr
+
+
 cdef int execute(M m, G g, bint ong0) except -1:
     """Switches this thread to g: resumes its greenlet, or starts it on an
     idle greenlet of the P. A new greenlet is only ever created on g0: a
@@ -429,12 +439,10 @@ cdef int execute(M m, G g, bint ong0) except -1:
     Mirrors runtime/proc.go:execute. Executed only by m's thread."""
     cdef P p
     cdef object gr
-    trackrun(g)
     if g.gr is not None:
-        m.curg = g
-        g.status = _Grunning
-        gmp_gr_switch(g.gr, _noargs)
+        gmp_gr_switch(<object>resumeg(m, g), _noargs)
         return 0
+    trackrun(g)
     p = m.p
     if p.gfree:
         gr = p.gfree.pop()
@@ -700,12 +708,8 @@ cdef G gfinish(PyObject *og):
     if nxt is None:
         gr = <PyObject *>m.g0
     else:
-        # a started G: as execute(), without a reference left in this frame
-        trackrun(nxt)
-        m.curg = nxt
-        nxt.status = _Grunning
-        gr = <PyObject *>nxt.gr     # alive: nxt holds it, and it is about to run
-        nxt = None
+        gr = resumeg(m, nxt)        # a started G; m.curg holds it from here
+        nxt = None                  # no reference left in this frame
     gmp_gr_switch(<object>gr, _noargs)
     # reused for a new G by execute()
     nxt = m.nextg

@@ -47,7 +47,6 @@
 typedef struct {
     PyTypeObject type;                  /* first: the descriptor is a type object */
     PyMethodDef *ml;                    /* the chan method's own definition */
-    PyCFunction meth;                   /* ml->ml_meth */
     PyTypeObject *objclass;             /* chan */
     PyCFunctionObject *pool[GMP_CHANOP_POOL];   /* strong, or NULL */
     unsigned int evict;                 /* next slot to give up when all are in use */
@@ -109,7 +108,7 @@ static PyObject *gmp_chanop_get(PyObject *self, PyObject *obj, PyObject *type) {
         Py_INCREF(self);
         return self;
     }
-    if (!PyObject_TypeCheck(obj, d->objclass)) {
+    if (!Py_IS_TYPE(obj, d->objclass)) {
         PyErr_Format(PyExc_TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
                      d->ml->ml_name, d->objclass->tp_name, Py_TYPE(obj)->tp_name);
         return NULL;
@@ -124,7 +123,7 @@ static PyObject *gmp_chanop_fail(gmp_chanop_t *d, PyObject *const *args, Py_ssiz
     if (nargs < 1)
         PyErr_Format(PyExc_TypeError, "unbound method %s.%s() needs an argument",
                      _PyType_Name(d->objclass), d->ml->ml_name);
-    else if (!PyObject_TypeCheck(args[0], d->objclass))
+    else if (!Py_IS_TYPE(args[0], d->objclass))
         PyErr_Format(PyExc_TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
                      d->ml->ml_name, d->objclass->tp_name, Py_TYPE(args[0])->tp_name);
     else if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)
@@ -140,16 +139,18 @@ static PyObject *gmp_chanop_fail(gmp_chanop_t *d, PyObject *const *args, Py_ssiz
 }
 
 /* One entry point per calling convention, each a test and a tail call when
- * the arguments are right. */
+ * the arguments are right. chan is final: its instances are of its exact
+ * type. */
+#define GMP_CHANOP_ARGS_OK(d, args, nargs, kwnames, want) \
+    ((nargs) == (want) && ((kwnames) == NULL || PyTuple_GET_SIZE(kwnames) == 0) \
+     && Py_IS_TYPE((args)[0], (d)->objclass))
+
 static PyObject *gmp_chanop_call_noargs(PyObject *self, PyObject *const *args, size_t nargsf,
                                         PyObject *kwnames) {
     gmp_chanop_t *d = (gmp_chanop_t *)self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (__builtin_expect(nargs == 1 && kwnames == NULL && Py_IS_TYPE(args[0], d->objclass), 1))
-        return d->meth(args[0], NULL);
-    if (nargs == 1 && (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0)
-            && PyObject_TypeCheck(args[0], d->objclass))
-        return d->meth(args[0], NULL);      /* a subclass of chan */
+    if (__builtin_expect(GMP_CHANOP_ARGS_OK(d, args, nargs, kwnames, 1), 1))
+        return d->ml->ml_meth(args[0], NULL);
     return gmp_chanop_fail(d, args, nargs, kwnames);
 }
 
@@ -157,11 +158,8 @@ static PyObject *gmp_chanop_call_o(PyObject *self, PyObject *const *args, size_t
                                    PyObject *kwnames) {
     gmp_chanop_t *d = (gmp_chanop_t *)self;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (__builtin_expect(nargs == 2 && kwnames == NULL && Py_IS_TYPE(args[0], d->objclass), 1))
-        return d->meth(args[0], args[1]);
-    if (nargs == 2 && (kwnames == NULL || PyTuple_GET_SIZE(kwnames) == 0)
-            && PyObject_TypeCheck(args[0], d->objclass))
-        return d->meth(args[0], args[1]);
+    if (__builtin_expect(GMP_CHANOP_ARGS_OK(d, args, nargs, kwnames, 2), 1))
+        return d->ml->ml_meth(args[0], args[1]);
     return gmp_chanop_fail(d, args, nargs, kwnames);
 }
 
@@ -225,7 +223,6 @@ static int gmp_chanop_install(PyObject *chantype_obj, const char *name) {
     d->type.tp_doc = ml->ml_doc;
     d->type.tp_vectorcall = flags == METH_O ? gmp_chanop_call_o : gmp_chanop_call_noargs;
     d->ml = ml;
-    d->meth = ml->ml_meth;
     Py_INCREF(chantype);
     d->objclass = chantype;
     if (PyType_Ready(&d->type) < 0)
