@@ -18,6 +18,19 @@ class GoroutineMixIn:
             self.finish_request(request, client_address)
         finally:
             self.shutdown_request(request)
+
+def fanout(n, client):
+    # client(i) in n goroutines; returns once all have finished
+    wg = gmp.WaitGroup()
+    def run(i):
+        try:
+            client(i)
+        finally:
+            wg.done()
+    for i in range(n):
+        wg.add(1)
+        gmp.go(run, i)
+    wg.wait()
 """
 
 HTTP_SERVER = GO_MIXIN + """
@@ -45,18 +58,11 @@ fds0 = len(os.listdir("/proc/self/fd"))
 srv = GoHTTPServer(("127.0.0.1", 0), Hello)
 port = srv.server_address[1]
 gmp.go(srv.serve_forever, 0.05)
-wg = gmp.WaitGroup()
 ok = []
 def client(i):
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/%d" % (port, i), timeout=30) as r:
-            ok.append(r.status == 200 and r.read() == b"hello /%d" % i)
-    finally:
-        wg.done()
-for i in range(1000):
-    wg.add(1)
-    gmp.go(client, i)
-wg.wait()
+    with urllib.request.urlopen("http://127.0.0.1:%d/%d" % (port, i), timeout=30) as r:
+        ok.append(r.status == 200 and r.read() == b"hello /%d" % i)
+fanout(1000, client)
 print(len(ok), all(ok))
 """, env={"GOMAXPROCS": "2"}, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -71,22 +77,15 @@ srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
 srv.daemon_threads = True
 port = srv.server_address[1]
 threading.Thread(target=srv.serve_forever, daemon=True).start()
-wg = gmp.WaitGroup()
 got = []
 def client(i):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        for k in range(10):
-            c.request("GET", "/%d/%d" % (i, k))
-            resp = c.getresponse()
-            got.append(resp.read() == b"hello /%d/%d" % (i, k))
-        c.close()
-    finally:
-        wg.done()
-for i in range(50):
-    wg.add(1)
-    gmp.go(client, i)
-wg.wait()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for k in range(10):
+        c.request("GET", "/%d/%d" % (i, k))
+        resp = c.getresponse()
+        got.append(resp.read() == b"hello /%d/%d" % (i, k))
+    c.close()
+fanout(50, client)
 srv.shutdown()
 print(len(got), all(got))
 """, env={"GOMAXPROCS": "1"}, timeout=120)
@@ -108,23 +107,16 @@ fds0 = len(os.listdir("/proc/self/fd"))
 srv = GoServer(("127.0.0.1", 0), Echo)
 addr = srv.server_address
 gmp.go(srv.serve_forever, 0.05)
-wg = gmp.WaitGroup()
 res = []
 def client(i):
-    try:
-        with socket.create_connection(addr, timeout=30) as s:
-            f = s.makefile("rwb")
-            for k in range(20):
-                f.write(b"line %d %d\\n" % (i, k))
-                f.flush()
-                res.append(f.readline() == b"LINE %d %d\\n" % (i, k))
-            f.close()
-    finally:
-        wg.done()
-for i in range(200):
-    wg.add(1)
-    gmp.go(client, i)
-wg.wait()
+    with socket.create_connection(addr, timeout=30) as s:
+        f = s.makefile("rwb")
+        for k in range(20):
+            f.write(b"line %d %d\\n" % (i, k))
+            f.flush()
+            res.append(f.readline() == b"LINE %d %d\\n" % (i, k))
+        f.close()
+fanout(200, client)
 print(len(res), all(res))
 """, env={"GOMAXPROCS": "2"}, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]

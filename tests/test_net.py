@@ -46,6 +46,14 @@ def echo_server(ln):
     gmp.go(serve)
 
 
+def connected(ln, address=None, network="tcp"):
+    """Dials ln and accepts in a goroutine: (client conn, server conn)."""
+    got = gmp.chan(1)
+    gmp.go(lambda: got.send(ln.accept()))
+    c = net.dial(network, address or str(ln.addr))
+    return c, got.recv()
+
+
 def parked_in_io(n=1):
     wait_until(lambda: _core._netpoll_counts()["nwaiters"] >= n, what="%d goroutines in IO wait" % n)
 
@@ -92,10 +100,8 @@ def test_addresses_and_networks(clean):
         with net.listen(network, address) as ln:
             assert isinstance(ln.addr, net.TCPAddr) and ln.addr.port > 0
             port = ln.addr.port
-            got = gmp.chan(1)
-            gmp.go(lambda: got.send(ln.accept()))
-            with net.dial("tcp", "127.0.0.1:%d" % port) as c:
-                s = got.recv()
+            c, s = connected(ln, "127.0.0.1:%d" % port)
+            with c:
                 with s:
                     assert str(c.remote_addr) == "127.0.0.1:%d" % port
                     assert c.remote_addr == s.local_addr
@@ -114,9 +120,8 @@ def test_tcp6_when_available(clean):
         pytest.skip("no IPv6 loopback here: %s" % e)
     with ln:
         assert str(ln.addr) == "[::1]:%d" % ln.addr.port
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(ln.accept()))
-        with net.dial("tcp6", str(ln.addr)) as c, got.recv() as s:
+        c, s = connected(ln, network="tcp6")
+        with c, s:
             c.write(b"six")
             assert s.read() == b"six"
 
@@ -180,9 +185,8 @@ def test_deadline_wakes_a_parked_reader_and_past_deadline_fails_at_once(clean):
 
 def test_write_deadline_when_the_peer_does_not_read(clean):
     with net.listen("tcp", "127.0.0.1:0") as ln:
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(ln.accept()))
-        with net.dial("tcp", str(ln.addr)) as c, got.recv() as s:
+        c, s = connected(ln)
+        with c, s:
             c.set_write_deadline(time.time() + 0.1)
             chunk = b"z" * 65536
             with pytest.raises(TimeoutError) as ei:
@@ -194,10 +198,7 @@ def test_write_deadline_when_the_peer_does_not_read(clean):
 
 def test_close_wakes_blocked_reader_with_use_of_closed_network_connection(clean):
     with net.listen("tcp", "127.0.0.1:0") as ln:
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(ln.accept()))
-        c = net.dial("tcp", str(ln.addr))
-        s = got.recv()
+        c, s = connected(ln)
         res = gmp.chan(1)
 
         def reader():
@@ -253,10 +254,7 @@ def test_refused_dial(clean):
 
 def test_peer_reset(clean):
     with net.listen("tcp", "127.0.0.1:0") as ln:
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(ln.accept()))
-        c = net.dial("tcp", str(ln.addr))
-        s = got.recv()
+        c, s = connected(ln)
         # the peer closes with SO_LINGER 0: an RST instead of a FIN
         s.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
@@ -269,9 +267,8 @@ def test_peer_reset(clean):
 
 def test_eof_is_empty_bytes(clean):
     with net.listen("tcp", "127.0.0.1:0") as ln:
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(ln.accept()))
-        with net.dial("tcp", str(ln.addr)) as c, got.recv() as s:
+        c, s = connected(ln)
+        with c, s:
             s.write(b"last words")
             s.close_write()
             data = b""

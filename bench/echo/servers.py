@@ -22,29 +22,27 @@ def serve_gmp(port):
 
     def handle(c):
         try:
-            while True:
-                data = c.read(65536)
-                if not data:
-                    break
-                c.write(data)
-        except OSError:
-            pass
+            _echo(c.read, c.write)
         finally:
             c.close()
     for c in ln:
         gmp.go(handle, c)
 
 
-def _socket_echo(sock):
-    """The blocking-socket echo loop (gevent's greenlets, or threads)."""
+def _echo(read, write):
+    """The blocking echo loop: gmp's Conn, or a socket (gevent, threads)."""
     try:
         while True:
-            data = sock.recv(65536)
+            data = read(65536)
             if not data:
                 break
-            sock.sendall(data)
+            write(data)
     except OSError:
         pass
+
+
+def _socket_echo(sock):
+    _echo(sock.recv, sock.sendall)
 
 
 def serve_gevent(port):
