@@ -18,7 +18,7 @@ cimport cython
 from libc.stdint cimport int32_t, uint32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, free, realloc, calloc
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XINCREF, Py_XDECREF
 from cpython.exc cimport PyErr_CheckSignals
 from gmp.includes.rt cimport *
 

@@ -193,3 +193,35 @@ def test_no_preemption_inside_stdlib_code_holding_a_thread_lock():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["done", "True", "True"]
+
+
+def test_preemption_keeps_the_goroutines_trace_function():
+    # A debugger's or coverage's sys.settrace in a goroutine's thread: on
+    # 3.11/3.12 the preemption hook is itself a trace function, which used to
+    # replace that one for good. It now stands in for it and puts it back.
+    r = run_py("""
+        import sys, time, gmp
+        from gmp import _core
+        seen = []
+        def tracer(frame, event, arg):
+            seen.append(event)
+            return tracer
+        def spinner():
+            sys.settrace(tracer)
+            t = time.monotonic()
+            while time.monotonic() - t < 0.2 or _core._preempt_counts()[1] == 0:
+                if time.monotonic() - t > 20:
+                    break
+            kept = sys.gettrace() is tracer
+            n = len(seen)
+            (lambda: None)()
+            traced = len(seen) > n
+            sys.settrace(None)
+            out.send((kept, traced))
+        out = gmp.chan(1)
+        gmp.go(spinner)
+        kept, traced = out.recv()
+        print(kept, traced, _core._preempt_counts()[1] > 0)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "True"]

@@ -3,7 +3,8 @@
 # sysmon, which notices a goroutine that has held its P for 10 ms, arms a
 # hook in that M's thread and the hook yields there:
 #   - 3.11/3.12: a C trace function in the M's thread state
-#     (_PyEval_SetTrace); it removes itself at its first event;
+#     (_PyEval_SetTrace); at its first event it puts back the thread's own
+#     trace function (a debugger's, coverage's), hands it that event, yields;
 #   - 3.13+: local sys.monitoring JUMP and PY_START events on the code
 #     objects of the goroutine's current frames (the innermost may be a
 #     callee without loops, e.g. a sort key); the callback turns them off.
@@ -30,7 +31,8 @@ cdef extern from "Python.h":
 
 cdef extern from "gmp_preempt.h":
     bint GMP_HAVE_SETTRACE
-    int gmp_settrace(void *tstate, Py_tracefunc f)
+    int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj)
+    Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj)
 
 cdef int64_t npreempt = 0           # preemptions that yielded (GIL-protected)
 cdef int64_t npreemptreq = 0        # requests sysmon made
@@ -101,9 +103,39 @@ cdef int preempt_here(M m) except -1:
 
 
 cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1:
-    """The armed trace function (3.11/3.12): removes itself, then yields."""
-    gmp_settrace(PyThreadState_Get(), NULL)
-    return preempt_here(getm())
+    """The armed trace function (3.11/3.12): puts back the trace function it
+    stood in for (a debugger's, coverage's, or none), hands it this event,
+    then yields."""
+    cdef M m = getm()
+    cdef Py_tracefunc f = NULL
+    cdef PyObject *fo = NULL
+    if m is not None:
+        f = <Py_tracefunc>m.oldtrace
+        fo = m.oldtraceobj              # its reference is ours now
+        m.oldtrace = NULL
+        m.oldtraceobj = NULL
+    try:
+        gmp_settrace(PyThreadState_Get(), f, fo)
+        if f != NULL:
+            f(fo, frame, what, arg)
+    finally:
+        Py_XDECREF(fo)
+    return preempt_here(m)
+
+
+cdef int armtrace(M m) except -1:
+    """Installs c_trace in m's thread (3.11/3.12), standing in for the trace
+    function already there, unless it is armed already."""
+    cdef PyObject *fo = NULL
+    cdef Py_tracefunc f = gmp_gettrace(m.tstate, &fo)
+    if f == <Py_tracefunc>c_trace:
+        return 0
+    Py_XINCREF(fo)
+    Py_XDECREF(m.oldtraceobj)           # a stale one: replaced while armed
+    m.oldtrace = <void *>f
+    m.oldtraceobj = fo
+    gmp_settrace(m.tstate, c_trace, NULL)
+    return 0
 
 
 def _mon_callback(*args):
@@ -195,7 +227,7 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
     npreemptreq += 1
     m.preempt = 1
     if GMP_HAVE_SETTRACE:
-        gmp_settrace(m.tstate, c_trace)
+        armtrace(m)
     else:
         monarm(m)
     return 0

@@ -2,7 +2,8 @@
  *
  * On Python 3.11 and 3.12, sysmon (holding the GIL) installs a C trace
  * function in the thread state of the M whose goroutine has run too long;
- * the function removes itself at its first event in that thread and yields.
+ * the function puts back the thread's own trace function, if it had one, at
+ * its first event in that thread, hands it that event, and yields.
  * _PyEval_SetTrace takes the target thread state, which PyEval_SetTrace
  * does not. 3.13 no longer exports it: there gmp uses local sys.monitoring
  * events instead (preempt.pxi), and gmp_settrace reports -2.
@@ -14,14 +15,25 @@
 
 #if PY_VERSION_HEX >= 0x030D0000
 #define GMP_HAVE_SETTRACE 0
-static inline int gmp_settrace(void *tstate, Py_tracefunc f) {
-    (void)tstate; (void)f;
+static inline int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj) {
+    (void)tstate; (void)f; (void)obj;
     return -2;
+}
+static inline Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj) {
+    (void)tstate;
+    *obj = NULL;
+    return NULL;
 }
 #else
 #define GMP_HAVE_SETTRACE 1
-static inline int gmp_settrace(void *tstate, Py_tracefunc f) {
-    return _PyEval_SetTrace((PyThreadState *)tstate, f, NULL);
+static inline int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj) {
+    return _PyEval_SetTrace((PyThreadState *)tstate, f, obj);
+}
+/* The thread's trace function (and its object, borrowed), e.g. a debugger's
+ * or coverage's: the preemption hook stands in for it and then puts it back. */
+static inline Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj) {
+    *obj = ((PyThreadState *)tstate)->c_traceobj;
+    return ((PyThreadState *)tstate)->c_tracefunc;
 }
 #endif
 
