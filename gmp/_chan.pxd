@@ -14,6 +14,7 @@ cdef class Sudog:
     cdef bint success       # True: completed by a partner; False: woken by close
     cdef bint queued        # protected by the queue's lock
     cdef int32_t caseidx
+    cdef int32_t tok        # g's park token when it was enqueued (parkprep)
 
 cdef struct waitq_t:
     PyObject *first         # Sudog, strong reference held by the queue

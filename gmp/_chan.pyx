@@ -21,7 +21,7 @@ from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from gmp.includes.rt cimport *
-from gmp._core cimport G, M, getm, getg, gopark, goparkx, gothrow, goready, fastrandn, wr_chan_receive, \
+from gmp._core cimport G, M, getm, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, fastrandn, wr_chan_receive, \
     wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_semacquire, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait
@@ -98,15 +98,18 @@ cdef inline void wq_unlink(waitq_t *q, Sudog sg) noexcept:
 
 
 cdef Sudog wq_dequeue(waitq_t *q):
-    """Takes the first sudog that can still complete: a select's sudog only if
-    this wins its select (CAS on g.selectdone). Returns an owned reference or
-    None. Mirrors runtime/chan.go:waitq.dequeue. The queue's lock must be held."""
+    """Takes the first sudog whose park can still be ended, claiming it (CAS
+    of g.parktok from sg.tok to 0: the park protocol in core/proc.pxi). A
+    sudog whose park was claimed already (another case of its select won, an
+    interrupt ended it) is dropped from the queue. Returns an owned reference
+    or None; the caller completes it and readies sg.g.
+    Mirrors runtime/chan.go:waitq.dequeue. The queue's lock must be held."""
     cdef Sudog sg
     while q.first != NULL:
         sg = <Sudog>q.first
         wq_unlink(q, sg)
         Py_DECREF(sg)           # sg (a local) still holds it
-        if sg.isselect and not gmp_cas32(&sg.g.selectdone, 0, 1):
+        if not gmp_cas32(&sg.g.parktok, sg.tok, 0):
             continue
         return sg
     return None
@@ -275,6 +278,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
     if c.isnil:
         if not block:
             return False
+        parkprep(getg())        # only an interrupt can end this park
         gopark(wr_chan_send_nilchan)
         raise RuntimeError("gmp: unreachable: woke from a nil channel send")
     # Fast path: a non-blocking send on a full open channel fails without the
@@ -313,6 +317,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
         # the state changed while unlocked: start over
         gmp_unlock(&c.lock)
         return chansend(c, ep, block)
+    sg.tok = parkprep(g)
     wq_enqueue(&c.sendq, sg)
     gmp_unlock(&c.lock)
     if goparkx(wr_chan_send):
@@ -334,6 +339,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     if c.isnil:
         if not block:
             return _WOULDBLOCK
+        parkprep(getg())        # only an interrupt can end this park
         gopark(wr_chan_receive_nilchan)
         raise RuntimeError("gmp: unreachable: woke from a nil channel receive")
     # Fast path: a non-blocking receive on an empty channel fails without the
@@ -377,6 +383,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     if (c.closed and c.qcount == 0) or not wq_empty(&c.sendq) or c.qcount > 0:
         gmp_unlock(&c.lock)
         return chanrecv(c, block, ok)
+    sg.tok = parkprep(g)
     wq_enqueue(&c.recvq, sg)
     gmp_unlock(&c.lock)
     if goparkx(wr_chan_receive):
@@ -717,7 +724,7 @@ cdef inline bint looksready(scase_t *s) noexcept:
 
 cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t *lockorder,
                      int32_t n, int32_t dflt, Py_ssize_t ncases):
-    cdef int32_t i, j, k
+    cdef int32_t i, j, k, tok
     cdef PyObject *cp      # borrowed: the cases hold the channels
     cdef Sudog sg
     cdef Sudog win
@@ -742,6 +749,7 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         return selpair(dflt, None)
     selunlock(sc, lockorder, n)
     if n == 0:
+        parkprep(getg())        # only an interrupt can end this park
         gopark(wr_select_nocases)
         raise RuntimeError("gmp: unreachable: woke from an empty select")
     # pass 2: enqueue on every channel, then park
@@ -756,7 +764,6 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         if sc[i].kind == CASE_SEND:
             sg.elem = <object>sc[i].v
         sgs.append(sg)
-    g.selectdone = 0
     g.param = None
     sellock(sc, lockorder, n)
     # re-check readiness: the state may have changed between passes
@@ -769,6 +776,9 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         elif not wq_empty(&(<chan>cp).sendq) or (<chan>cp).qcount > 0 or (<chan>cp).closed:
             selunlock(sc, lockorder, n)
             return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
+    tok = parkprep(g)           # one token for every case: the first claim wins
+    for i in range(n):
+        (<Sudog>sgs[i]).tok = tok
     for i in range(n):
         k = lockorder[i]
         cp = sc[k].c
@@ -794,6 +804,8 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
                     wq_unlink(&(<chan>cp).recvq, sg)
                 Py_DECREF(sg)
         selunlock(sc, lockorder, n)
+    if win is None:             # the park protocol makes this unreachable
+        raise RuntimeError("gmp: select woke with no case completed")
     k = win.caseidx
     if sc[k].kind == CASE_SEND:
         if not win.success:
@@ -814,18 +826,19 @@ cdef class Sudog:
 
 cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except -1:
     """Enqueues the current G on q and parks it; lk is held on entry and
-    released before parking. Returns when a waker dequeued it and readied it.
-    On an exception while parked, removes it from q and re-raises (returns
-    1 if the waker had already handed it the resource)."""
+    released before parking. Returns when a waker dequeued it and readied it
+    (handing it the resource). An exception thrown into the park means that
+    no waker claimed it (the park protocol, core/proc.pxi), so nothing was
+    handed over: the sudog is removed from q if still there, and the
+    exception raised."""
     cdef G g = getg()
     cdef Sudog sg = Sudog.__new__(Sudog)
     sg.g = g
     sg.c = owner
+    sg.tok = parkprep(g)
     wq_enqueue(q, sg)
     gmp_unlock(lk)
-    try:
-        gopark(reason)
-    except BaseException:
+    if goparkx(reason):
         gmp_lock(lk)
         if sg.queued:
             wq_unlink(q, sg)
@@ -833,15 +846,8 @@ cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except
             Py_DECREF(sg)
         else:
             gmp_unlock(lk)
-            _giveback(owner)
-        raise
+        gothrow(g)
     return 0
-
-
-cdef void _giveback(object owner):
-    """A parked G was handed a resource and then interrupted: pass it on."""
-    if isinstance(owner, Mutex):
-        (<Mutex>owner).unlock()
 
 
 @cython.final
@@ -1064,39 +1070,68 @@ cdef class Once:
 @cython.final
 cdef class Cond:
     """sync.Cond(L): wait() atomically unlocks L and parks; signal() wakes
-    one waiter, broadcast() all; a woken waiter re-locks L."""
+    one waiter, broadcast() all; a woken waiter re-locks L. L is a Locker
+    (lock()/unlock(), as gmp.Mutex) or a Python lock (acquire()/release())."""
     cdef gmp_lock_t lk
     cdef waitq_t waiters
     cdef readonly object L
+    cdef object _lock
+    cdef object _unlock
 
     def __cinit__(self, L):
         gmp_lock_init(&self.lk)
         self.L = L
+        if hasattr(L, "lock") and hasattr(L, "unlock"):
+            self._lock, self._unlock = L.lock, L.unlock
+        elif hasattr(L, "acquire") and hasattr(L, "release"):
+            self._lock, self._unlock = L.acquire, L.release
+        else:
+            raise TypeError("sync.Cond needs a Locker (lock/unlock or acquire/release), not %s"
+                            % type(L).__name__)
 
     def wait(self):
-        gmp_lock(&self.lk)
-        # enqueue before unlocking L (Go's notifyListAdd): a signal between the
-        # unlock and the park is not lost
         cdef G g = getg()
         cdef Sudog sg = Sudog.__new__(Sudog)
+        cdef bint interrupted
         sg.g = g
         sg.c = self
+        # enqueue before unlocking L (Go's notifyListAdd): a signal between the
+        # unlock and the park is not lost
+        gmp_lock(&self.lk)
+        sg.tok = parkprep(g)
         wq_enqueue(&self.waiters, sg)
         gmp_unlock(&self.lk)
-        self.L.unlock()
         try:
-            gopark(wr_cond_wait)
+            self._unlock()
         except BaseException:
-            gmp_lock(&self.lk)
-            if sg.queued:
-                wq_unlink(&self.waiters, sg)
-                gmp_unlock(&self.lk)
-                Py_DECREF(sg)
-            else:
-                gmp_unlock(&self.lk)
-            self.L.lock()
+            # L was not held (Go's fatal "unlock of unlocked mutex", here a
+            # Panic a program may catch): this G never parks, so its sudog
+            # and token are withdrawn before the exception leaves; a signal
+            # that took it meanwhile is absorbed and passed on
+            self._withdraw(sg)
+            if parkcancel(g, sg.tok, wr_cond_wait):
+                self.signal()
             raise
-        self.L.lock()
+        interrupted = goparkx(wr_cond_wait)
+        if interrupted:
+            self._withdraw(sg)
+        try:
+            self._lock()
+        finally:
+            if interrupted:
+                gothrow(g)
+
+    cdef bint _withdraw(self, Sudog sg):
+        """Takes sg off the wait list; False if it was still queued, True if
+        a signal (or broadcast) had dequeued it first."""
+        gmp_lock(&self.lk)
+        if sg.queued:
+            wq_unlink(&self.waiters, sg)
+            gmp_unlock(&self.lk)
+            Py_DECREF(sg)
+            return False
+        gmp_unlock(&self.lk)
+        return True
 
     def signal(self):
         cdef Sudog sg

@@ -86,7 +86,12 @@ cdef class G:
     cdef int32_t createdlasti       # bytecode offset of the go() call (line computed lazily)
     cdef public object param        # set by the waker: the sudog that completed, etc.
     cdef object throwexc            # exception to raise when it resumes from gopark
-    cdef int32_t selectdone         # atomic: 0 until one case of its select wins
+    cdef int32_t parktok            # atomic: the token of the park a waker may still end, or 0
+                                    # (parkprep sets it; the one waker, or interrupter,
+                                    # whose CAS takes it to 0 readies the G: see proc.pxi)
+    cdef int32_t parkseq            # owner only: the last token parkprep issued
+    cdef object pendingexc          # an interrupt that lost the race to a waker: raised at
+                                    # the next park or scheduling point (proc.pxi)
     cdef bint foreign               # a plain Python thread's waiter, not a goroutine
     cdef gmp_sema_t *sema           # foreign only: the thread blocks here
     cdef PyObject *allnext          # protected by allglock
@@ -137,5 +142,10 @@ cdef int gopark(int32_t reason) except -1
 cdef int goparkx(int32_t reason) except -1
 cdef int gothrow(G g) except -1
 cdef void goready(G g)
+cdef int32_t parkprep(G g) noexcept
+cdef bint parkclaim(G g, int32_t tok) noexcept
+cdef bint readyclaim(G g, int32_t tok)
+cdef int parkcancel(G g, int32_t tok, int32_t reason) except -1
+cdef bint throwinto(G g, object exc) except? True
 cdef int64_t nanotime() noexcept nogil
 cdef uint32_t fastrandn(uint32_t n) noexcept nogil

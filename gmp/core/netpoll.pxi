@@ -146,6 +146,7 @@ cdef int pd_ready(PollDesc pd, int modes, int err) except -1:
     under the same lock, so the woken G sees it. Returns how many it readied."""
     cdef PyObject *rg = NULL
     cdef PyObject *wg = NULL
+    cdef int32_t rtok = 0, wtok = 0
     gmp_lock(&pd.lock)
     if err == PD_CLOSING:
         pd.closing = 1
@@ -154,6 +155,7 @@ cdef int pd_ready(PollDesc pd, int modes, int err) except -1:
             pd.rd = -1
         if pd.rg != NULL:
             rg = pd.rg
+            rtok = pd.rtok
             pd.rg = NULL
         elif err == 0:
             pd.rready = 1
@@ -162,15 +164,16 @@ cdef int pd_ready(PollDesc pd, int modes, int err) except -1:
             pd.wd = -1
         if pd.wg != NULL:
             wg = pd.wg
+            wtok = pd.wtok
             pd.wg = NULL
         elif err == 0:
             pd.wready = 1
     gmp_unlock(&pd.lock)
     if rg != NULL:
-        goready(<G>rg)
+        readyclaim(<G>rg, rtok)    # fails if an interrupt ended the wait
         Py_DECREF(<object>rg)
     if wg != NULL:
-        goready(<G>wg)
+        readyclaim(<G>wg, wtok)
         Py_DECREF(<object>wg)
     return (rg != NULL) + (wg != NULL)
 
@@ -216,6 +219,10 @@ cdef int pd_wait(PollDesc pd, int mode) except -1:
                 "read" if mode == MODE_R else "write", pd.fd))
         Py_INCREF(g)
         slot[0] = <PyObject *>g
+        if mode == MODE_R:
+            pd.rtok = parkprep(g)
+        else:
+            pd.wtok = parkprep(g)
     gmp_unlock(&pd.lock)
     if err:
         return pd_raise(err)
@@ -283,6 +290,8 @@ cdef class PollDesc:
     cdef gmp_lock_t lock
     cdef PyObject *rg
     cdef PyObject *wg
+    cdef int32_t rtok               # park tokens of the Gs in rg / wg
+    cdef int32_t wtok
     cdef int32_t rready
     cdef int32_t wready
     cdef int32_t closing

@@ -314,6 +314,7 @@ cdef int start_runtime() except -1:
     startsysmon()
     atexit.register(_exitstop)      # after sysmon's: runs before it (LIFO)
     installsigquit()
+    installsigint()
     return 0
 
 
@@ -480,12 +481,88 @@ cdef int gothrow(G g) except -1:
     raise exc
 
 
+# ---- parking and readying ---------------------------------------------------
+#
+# Invariants (the park protocol):
+#   A park is ended by exactly one goready. Before a G publishes itself to any
+#   waker (a sudog on a queue, a sleep timer, a syscall job, a netpoll slot) it
+#   takes a fresh token with parkprep(g), which stores it in g.parktok, and it
+#   hands the token to that waker. A waker readies g only after its CAS of
+#   g.parktok from that token to 0 succeeded (parkclaim/readyclaim); a waker
+#   that loses the CAS does nothing. So a second waker of the same park, and a
+#   stale waker of an earlier park (a syscall that completes after its caller
+#   was interrupted, a Cond waiter that never parked), can never ready g.
+#   A G is on at most one wait queue per token; a park that ends by an
+#   interrupt removes every sudog it published before it returns.
+#   An interrupter (a signal handler's exception, the deadlock report) claims
+#   the token the same way (throwinto). If it wins, no partner can complete the
+#   operation any more: g resumes with g.throwexc set, withdraws what it
+#   published and raises. If a partner won first, the operation completed
+#   (a value was received or handed over, a lock acquired): it returns its
+#   result, and the exception waits in g.pendingexc until g's next park
+#   (goparkx raises it before parking) or scheduling point (gosched_m).
+#   Nothing is lost either way.
+
+cdef inline int32_t parkprep(G g) noexcept:
+    """Issues g's token for its next park and makes it claimable. Executed
+    only by g itself, before it publishes the token to a waker."""
+    cdef int32_t tok = g.parkseq + 1
+    if tok <= 0:
+        tok = 1
+    g.parkseq = tok
+    gmp_store32(&g.parktok, tok)
+    return tok
+
+
+cdef inline bint parkclaim(G g, int32_t tok) noexcept:
+    """Takes the right to end g's park tok; False if it was taken already, or
+    tok belongs to an earlier park. Can be executed by any thread."""
+    return gmp_cas32(&g.parktok, tok, 0)
+
+
+cdef bint readyclaim(G g, int32_t tok):
+    """parkclaim, then goready when it succeeded."""
+    if gmp_cas32(&g.parktok, tok, 0):
+        goready(g)
+        return True
+    return False
+
+
+cdef int parkcancel(G g, int32_t tok, int32_t reason) except -1:
+    """Withdraws park tok before g parked (g itself gave up, e.g. an exception
+    between publishing and parking). If a waker claimed it meanwhile, its
+    goready is on the way: g parks to absorb it, so that no ready is left over
+    for a later park. Returns 1 in that case, 0 if withdrawn."""
+    if gmp_cas32(&g.parktok, tok, 0):
+        return 0
+    goparkx(reason)
+    return 1
+
+
+cdef bint throwinto(G g, object exc) except? True:
+    """Ends g's current park with exc raised from its blocking call, if no
+    waker has claimed the park; otherwise (or if g is not parked) exc is kept
+    in g.pendingexc (the first one wins) for g's next park or scheduling
+    point. Returns whether g was readied. Can be executed by any thread."""
+    cdef int32_t tok = gmp_load32(&g.parktok)
+    if g.status != _Gdead and tok != 0 and gmp_cas32(&g.parktok, tok, 0):
+        g.throwexc = exc
+        goready(g)
+        return True
+    if g.pendingexc is None:
+        g.pendingexc = exc
+    return False
+
+
 cdef int goparkx(int32_t reason) except -1:
     """gopark without the raise: returns 1 when g woke to an exception thrown
     into it (g.throwexc), which the caller raises with gothrow(g) after its
     own clean-up. Channel operations park this way so that their frames,
     which every parked goroutine's saved stack contains, hold no exception
-    handler state (try/except added 80 bytes to chanrecv's frame)."""
+    handler state (try/except added 80 bytes to chanrecv's frame).
+    The caller has taken a token (parkprep) and published it. An exception
+    pending from an earlier interrupt ends this park at once, as a thrown one
+    would, if the park can still be withdrawn."""
     cdef M m = getm()
     cdef G g
     cdef G nxt
@@ -495,16 +572,37 @@ cdef int goparkx(int32_t reason) except -1:
         m = getm()
     if m is None:
         g = foreign_g()
+        if g.pendingexc is not None and parkclaim(g, g.parkseq):
+            g.throwexc = g.pendingexc
+            g.pendingexc = None
+            return 1
         g.waitreason = reason
         g.status = _Gwaiting
         gmp_xadd32(&sched.nforeignwait, 1)
         with nogil:
             r = gmp_sema_wait(g.sema, -1)
-            while r == 2:
+        while r == 2:
+            # interrupted by a signal: only the main thread runs Python's
+            # handlers; what they raise ends the wait like a thrown exception
+            try:
+                PyErr_CheckSignals()
+            except BaseException as e:
+                if g.pendingexc is None:
+                    g.pendingexc = e
+            if g.pendingexc is not None and parkclaim(g, g.parkseq):
+                gmp_xadd32(&sched.nforeignwait, -1)
+                g.throwexc = g.pendingexc
+                g.pendingexc = None
+                break
+            with nogil:
                 r = gmp_sema_wait(g.sema, -1)
         g.status = _Grunning    # the waker took us off nforeignwait
     else:
         g = m.curg
+        if g.pendingexc is not None and parkclaim(g, g.parkseq):
+            g.throwexc = g.pendingexc
+            g.pendingexc = None
+            return 1
         g.status = _Gwaiting
         g.waitreason = reason
         g.waitsince = gmp_nanotime_coarse()
@@ -526,7 +624,8 @@ cdef void goready(G g):
     """Makes a parked G runnable. On its home P's thread it goes to runnext;
     from any other thread it goes to its home P's readyq and that M is woken.
     A foreign waiter's semaphore is posted. Mirrors runtime/proc.go:ready.
-    Can be executed by any thread, with no chan lock held."""
+    Can be executed by any thread, with no chan lock held. The caller has
+    claimed g's park (parkclaim): see the park protocol above."""
     cdef M m
     cdef P p
     g.status = _Grunnable
@@ -659,16 +758,40 @@ cdef bint goexc(G g, object e) except? True:
         gdead(g)
         return True
     if isinstance(e, SystemExit):
-        _flush_std()
-        code = e.code
-        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+        sysexit(e)
     fatalpanic(g, e)
     return False
+
+
+cdef void sysexit(object e) noexcept:
+    """sys.exit() in a goroutine ends the process as it would on the main
+    thread: None is status 0, an int is passed to exit() (the OS keeps its
+    low 8 bits; one beyond a C long is 255, as CPython), anything else is
+    printed to stderr and gives 1. Nothing here may raise: an exit that
+    raised on another M used to be lost."""
+    cdef int status = 1
+    try:
+        code = e.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = <int>(code & 0xff) if -(1 << 63) <= code < (1 << 63) else 255
+        else:
+            _flush_std()
+            try:
+                sys.stderr.write("%s\n" % (code,))
+            except BaseException:
+                sys.stderr.write("<exit message str() failed>\n")
+    except BaseException:
+        pass
+    _flush_std()
+    os._exit(status)
 
 
 cdef void gdead(G g):
     cdef M m = getm()
     g.status = _Gdead
+    gmp_store32(&g.parktok, 0)      # a sudog a killed G left queued can never ready it
     g.gr = None
     g.fn = None
     allgdel(g)
@@ -1256,6 +1379,27 @@ cdef int32_t foreign_threads():
     return n
 
 
+cdef bint signalwaiters():
+    """Whether a Python signal handler of the program's own is installed: it
+    runs on the main thread (M0) and may wake a goroutine, as Go's
+    signal.Notify channel can, so no deadlock is reported while one is
+    (Go's checkdead does not fire while signal delivery can wake the
+    program). The default SIGINT handler, SIG_DFL/SIG_IGN and gmp's own
+    SIGQUIT dump do not count."""
+    if g1 is None:
+        return False                # no main goroutine: M0 runs no handlers
+    for sig in _signal.valid_signals():
+        try:
+            h = _signal.getsignal(sig)
+        except (ValueError, OSError):
+            continue
+        if (h is None or h is _signal.SIG_DFL or h is _signal.SIG_IGN
+                or h is _signal.default_int_handler or h is _sigquit or h is _sigint):
+            continue
+        return True
+    return False
+
+
 cdef enum:
     DEAD_NO = 0             # some M may still find work: park normally
     DEAD_HANDLED = 1        # deadlock raised in the main goroutine: do not park
@@ -1269,7 +1413,7 @@ cdef int checkdead(M m) except -1:
     with status 2. Plain Python threads that are alive and not parked in gmp
     might still wake a goroutine: then it reports DEAD_BUT_THREADS, and the
     caller re-checks later. Mirrors runtime/proc.go:checkdead."""
-    cdef int32_t i
+    cdef int32_t i, tok
     cdef P p
     if gmp_load32(&sched.npidle) != sched.nallp:
         return DEAD_NO
@@ -1281,17 +1425,42 @@ cdef int checkdead(M m) except -1:
             return DEAD_NO
     if gmp_load64(&sched.ntimers) > 0:
         return DEAD_NO
-    if sched.nforeignwait < foreign_threads():
+    if sched.nforeignwait < foreign_threads() or signalwaiters():
         return DEAD_BUT_THREADS
     if g1 is not None and g1.status == _Gwaiting:
-        g1.throwexc = Deadlock("all goroutines are asleep - deadlock!")
-        goready(g1)
-        return DEAD_HANDLED
+        tok = gmp_load32(&g1.parktok)
+        if tok != 0 and parkclaim(g1, tok):
+            g1.throwexc = Deadlock("all goroutines are asleep - deadlock!")
+            goready(g1)
+            return DEAD_HANDLED
+        return DEAD_NO              # a waker readied g1 meanwhile: no deadlock
     _flush_std()
     sys.stderr.write("fatal error: all goroutines are asleep - deadlock!\n\n")
     sys.stderr.write(dumpall(None))
     sys.stderr.flush()
     os._exit(2)
+
+
+def _sigint(signum, frame):
+    """SIGINT's handler while the runtime runs (installed at start in place of
+    Python's default_int_handler). Python runs signal handlers on the main
+    thread, i.e. on M0, in whichever goroutine M0 is running; as Python
+    raises KeyboardInterrupt in the main thread only, this raises it in the
+    main goroutine only: directly when that is the one running, otherwise
+    from its blocking call (throwinto), or at its next park or scheduling
+    point when it is runnable."""
+    cdef M m = getm()
+    if g1 is None or g1.status == _Gdead or m is None or m.curg is g1:
+        raise KeyboardInterrupt
+    throwinto(g1, KeyboardInterrupt())
+
+
+cdef int installsigint() except -1:
+    """Routes KeyboardInterrupt to the main goroutine (_sigint), unless the
+    program installed its own SIGINT handler."""
+    if g1 is not None and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        _signal.signal(_signal.SIGINT, _sigint)
+    return 0
 
 
 cdef void checksignals():
@@ -1300,11 +1469,14 @@ cdef void checksignals():
     try:
         PyErr_CheckSignals()
     except BaseException as e:
-        if g1 is not None and g1.status == _Gwaiting:
-            g1.throwexc = e
-            goready(g1)
+        # raised from g1's blocking call if its park can still be ended,
+        # else at g1's next park or scheduling point (throwinto); never on g0
+        if g1 is not None and g1.status != _Gdead:
+            throwinto(g1, e)
         else:
-            raise
+            _flush_std()
+            sys.stderr.write("gmp: %s raised by a signal handler with no main goroutine to deliver it to\n"
+                             % type(e).__name__)
 
 
 cdef int gosched_m() except -1:
@@ -1360,6 +1532,10 @@ cdef int gosched_m() except -1:
         exc = g.throwexc
         g.throwexc = None
         raise exc
+    if g.pendingexc is not None:
+        exc = g.pendingexc
+        g.pendingexc = None
+        raise exc
     return 0
 
 
@@ -1374,12 +1550,17 @@ cdef void _flush_std():
 cdef void fatalpanic(G g, object e):
     """An exception escaped goroutine g: print Go's panic report and exit 2."""
     _flush_std()
+    out = []
     try:
+        try:
+            text = str(e)
+        except BaseException:
+            text = "<exception str() failed>"      # CPython's wording
         if isinstance(e, Panic):
-            msg = str(e)
+            msg = text
         else:
-            msg = "%s: %s" % (type(e).__qualname__, e) if str(e) else type(e).__qualname__
-        out = ["panic: %s\n\n" % msg]
+            msg = "%s: %s" % (type(e).__qualname__, text) if text else type(e).__qualname__
+        out.append("panic: %s\n\n" % msg)
         out.append("".join(traceback.format_exception(type(e), e, e.__traceback__)))
         out.append("\ngoroutine %d [running]:\n" % g.goid)
         tb = e.__traceback__
@@ -1394,6 +1575,11 @@ cdef void fatalpanic(G g, object e):
             for x in allglist():
                 if x is not g:
                     out.append("\n" + dumpg(<G>x, None))
+    except BaseException:
+        if not out:
+            out.append("panic: %s\n" % type(e).__qualname__)
+        out.append("\n[gmp: the rest of the panic report could not be formatted]\n")
+    try:
         sys.stderr.write("".join(out))
         sys.stderr.flush()
     finally:

@@ -18,10 +18,11 @@ def _syshelper():
     (an idle one, or this new one), so a call never waits behind another."""
     global nhelpers_idle
     cdef G g
+    cdef int32_t tok
     m_idents.add(threading.get_ident())     # not a plain thread for checkdead
     while True:
         job = _sysq.get()
-        fn, args, kwargs, g, box = job
+        fn, args, kwargs, g, tok, box = job
         job = None
         try:
             box[0] = fn(*args, **kwargs)
@@ -30,7 +31,10 @@ def _syshelper():
         fn = args = kwargs = None
         gmp_xadd32(&sched.nsyscall, -1)
         nhelpers_idle += 1
-        goready(g)
+        # a caller that was interrupted meanwhile has moved on: its token is
+        # stale and the claim fails (the park protocol, proc.pxi)
+        readyclaim(g, tok)
+        g = None
 
 
 def syscall(fn, *args, **kwargs):
@@ -49,7 +53,7 @@ def syscall(fn, *args, **kwargs):
         nhelpers += 1
         threading.Thread(target=_syshelper, name="gmp-syscall-%d" % nhelpers,
                          daemon=True).start()
-    _sysq.put((fn, args, kwargs, g, box))
+    _sysq.put((fn, args, kwargs, g, parkprep(g), box))
     if goparkx(wr_syscall):
         gothrow(g)          # the call still completes on its helper; its result is dropped
     if box[1] is not None:

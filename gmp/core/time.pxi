@@ -26,6 +26,7 @@ cdef class _Timer:
     cdef int64_t period
     cdef uint64_t seq
     cdef int32_t kind
+    cdef int32_t tok        # TIMER_READY: the sleeping G's park token
     cdef bint active
     cdef object arg
     cdef P p                # the P whose heap holds its live entry
@@ -216,7 +217,7 @@ cdef int firetimer(_Timer t) except -1:
     cdef G g
     if t.kind == TIMER_READY:
         g = <G>t.arg
-        goready(g)
+        readyclaim(g, t.tok)        # fails if the sleep was interrupted
     elif t.kind == TIMER_SEND:
         _timer_send(t.arg, gmp_walltime() / 1e9)
     elif t.kind == TIMER_GO:
@@ -274,6 +275,18 @@ cdef inline int64_t dur2ns(object d) except? -1:
     return <int64_t>(x * 1e9)
 
 
+cdef extern from "<stdint.h>":
+    const int64_t INT64_MAX
+
+
+cdef inline int64_t satadd(int64_t a, int64_t b) noexcept nogil:
+    """a + b for b >= 0, saturating at the largest int64 (a deadline that
+    far away never comes)."""
+    if a > INT64_MAX - b:
+        return INT64_MAX
+    return a + b
+
+
 def sleep(d):
     """Parks the current goroutine for at least d seconds (Go's time.Sleep).
     A plain thread just sleeps. d <= 0 returns at once."""
@@ -289,7 +302,8 @@ def sleep(d):
     t = _Timer.__new__(_Timer)
     t.kind = TIMER_READY
     t.arg = g
-    addtimer(t, gmp_nanotime() + ns)
+    t.tok = parkprep(g)
+    addtimer(t, satadd(gmp_nanotime(), ns))
     try:
         gopark(wr_sleep)
     finally:
@@ -304,16 +318,17 @@ cdef class RuntimeTimer:
         self.t = _Timer.__new__(_Timer)
         self.t.kind = kind
         self.t.arg = arg
-        self.t.period = dur2ns(period) if period > 0 else 0
+        # a positive period below 1 ns is 1 ns: period 0 would mean one-shot
+        self.t.period = max(dur2ns(period), 1) if period > 0 else 0
 
     def start(self, d):
         """Arms the timer d seconds from now; returns whether it was armed."""
         was = self.t.active
-        addtimer(self.t, gmp_nanotime() + dur2ns(d))
+        addtimer(self.t, satadd(gmp_nanotime(), dur2ns(d)))
         return was
 
     def set_period(self, d):
-        self.t.period = dur2ns(d)
+        self.t.period = max(dur2ns(d), 1)
 
     def stop(self):
         """Disarms the timer; returns whether it was armed."""
