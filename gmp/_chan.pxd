@@ -30,5 +30,9 @@ cdef class chan:
     cdef Py_ssize_t recvx
     cdef bint closed
     cdef bint isnil
+    cdef bint recvonly      # a timer's channel (Go's <-chan Time): only the runtime sends or closes
     cdef waitq_t recvq      # blocked receivers
     cdef waitq_t sendq      # blocked senders
+    cdef object __weakref__ # a timer's channel is held weakly by its runtime timer
+    cdef object _gc         # never set: its presence makes chan a GC type, whose
+                            # traverse/clear _chan.pyx extends to the ring buffer

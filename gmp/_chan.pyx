@@ -159,6 +159,8 @@ cdef class chan:
     def send(self, v):
         """Sends v, blocking until a receiver takes it or buffer space frees up.
         Panics with "send on closed channel"."""
+        if self.recvonly:
+            raise TypeError(_RECVONLY_SEND)
         chansend(self, v, True)
 
     def recv(self):
@@ -174,6 +176,8 @@ cdef class chan:
 
     def send_nowait(self, v):
         """Sends v if that does not block; returns whether it was sent."""
+        if self.recvonly:
+            raise TypeError(_RECVONLY_SEND)
         return chansend(self, v, False)
 
     def recv_nowait(self):
@@ -187,6 +191,8 @@ cdef class chan:
     def close(self):
         """Closes the channel. Panics with "close of closed channel" or
         "close of nil channel"."""
+        if self.recvonly:
+            raise TypeError("invalid operation: cannot close receive-only channel")
         closechan(self)
 
     def __len__(self):
@@ -210,6 +216,88 @@ cdef class chan:
     @property
     def closed(self):
         return self.closed
+
+
+# Go rejects these at compile time; here they are TypeErrors at the call
+cdef str _RECVONLY_SEND = "invalid operation: cannot send to receive-only channel"
+
+
+def _recvonly_chan(Py_ssize_t size):
+    """A channel only the runtime sends on (a Timer's or Ticker's .c, Go's
+    <-chan Time): send, send_nowait, close and select send cases raise
+    TypeError, so the timer's send can never meet a closed channel."""
+    cdef chan c = chan(size)
+    c.recvonly = True
+    return c
+
+
+# ---- the cyclic GC sees the ring buffer ----------------------------------------
+# A buffered value that refers back to its channel (a request carrying its
+# reply channel, put back on that channel) makes a cycle through the ring,
+# which is C memory the generated tp_traverse does not know about. chan's
+# traverse and clear are extended to visit and drop the buffered values.
+# Both run with the GIL held, and every ring operation holds the GIL too.
+
+cdef extern from "Python.h":
+    ctypedef int (*gmp_visitproc "visitproc")(PyObject *, void *) noexcept
+    ctypedef int (*gmp_traverseproc "traverseproc")(PyObject *, gmp_visitproc, void *) noexcept
+    ctypedef int (*gmp_inquiry "inquiry")(PyObject *) noexcept
+    ctypedef struct gmp_typeobject "PyTypeObject":
+        gmp_traverseproc tp_traverse
+        gmp_inquiry tp_clear
+        unsigned long tp_flags
+    enum: Py_TPFLAGS_HAVE_GC
+
+cdef gmp_traverseproc _chan_traverse0 = NULL
+cdef gmp_inquiry _chan_clear0 = NULL
+
+
+cdef int chan_traverse(PyObject *o, gmp_visitproc visit, void *arg) noexcept:
+    cdef chan c = <chan>o
+    cdef Py_ssize_t i
+    cdef PyObject *v
+    cdef int r = _chan_traverse0(o, visit, arg)
+    if r:
+        return r
+    for i in range(c.qcount):
+        v = c.buf[(c.recvx + i) % c.cap]
+        if v != NULL:
+            r = visit(v, arg)
+            if r:
+                return r
+    return 0
+
+
+cdef int chan_clear(PyObject *o) noexcept:
+    cdef chan c = <chan>o
+    cdef PyObject *v
+    _chan_clear0(o)
+    while True:
+        gmp_lock(&c.lock)
+        if c.qcount == 0:
+            gmp_unlock(&c.lock)
+            return 0
+        v = c.buf[c.recvx]
+        c.buf[c.recvx] = NULL
+        c.recvx = (c.recvx + 1) % c.cap
+        c.qcount -= 1
+        gmp_unlock(&c.lock)
+        Py_XDECREF(v)
+
+
+cdef int _chan_gc_install() except -1:
+    global _chan_traverse0, _chan_clear0
+    cdef gmp_typeobject *t = <gmp_typeobject *>chan
+    if not (t.tp_flags & Py_TPFLAGS_HAVE_GC) or t.tp_traverse == NULL or t.tp_clear == NULL:
+        raise ImportError("gmp: chan is not a GC type (see _chan.pxd)")
+    _chan_traverse0 = t.tp_traverse
+    _chan_clear0 = t.tp_clear
+    t.tp_traverse = chan_traverse
+    t.tp_clear = chan_clear
+    return 0
+
+
+_chan_gc_install()
 
 
 class WouldBlock(Exception):
@@ -427,7 +515,10 @@ cdef int closechan(chan c) except -1:
 
 
 def _timer_send(chan c, v):
-    chansend(c, v, False)
+    # runs in the scheduler (runtimers): must not raise. c is receive-only,
+    # so nobody but the runtime can have closed it; the check keeps it so.
+    if not c.closed:
+        chansend(c, v, False)
 
 
 _core._set_timer_send(_timer_send)
@@ -503,6 +594,8 @@ cdef int parsecase(PyObject *case, scase_t *sc) except -1:
         if PyCFunction_Check(fn) and PyCFunction_GET_FUNCTION(fn) == _fn_send:
             self_ = PyCFunction_GET_SELF(fn)
             if self_ != NULL and Py_TYPE(self_) == <PyTypeObject *>chan:
+                if (<chan>self_).recvonly:
+                    raise TypeError(_RECVONLY_SEND)
                 sc.c = self_
                 sc.v = PyTuple_GET_ITEM(<object>case, 1)
                 sc.kind = CASE_SEND
@@ -722,6 +815,41 @@ cdef inline bint looksready(scase_t *s) noexcept:
             or gmp_relaxed_i32((<chan>cp).closed) != 0)
 
 
+cdef inline uintptr_t caddr(scase_t *sc, int32_t *order, int32_t i) noexcept nogil:
+    return <uintptr_t>sc[order[i]].c
+
+
+cdef void siftlock(scase_t *sc, int32_t *order, int32_t root, int32_t n) noexcept nogil:
+    """Moves order[root] down the max-heap order[0:n] (keyed by channel address)."""
+    cdef int32_t child, t
+    while True:
+        child = 2 * root + 1
+        if child >= n:
+            return
+        if child + 1 < n and caddr(sc, order, child + 1) > caddr(sc, order, child):
+            child += 1
+        if caddr(sc, order, root) >= caddr(sc, order, child):
+            return
+        t = order[root]; order[root] = order[child]; order[child] = t
+        root = child
+
+
+cdef void lockorder_heapsort(scase_t *sc, int32_t *order, int32_t n) noexcept nogil:
+    """order = 0..n-1 sorted by channel address (Go's selectgo heapsorts too)."""
+    cdef int32_t i, t
+    for i in range(n):
+        order[i] = i
+    i = n // 2 - 1
+    while i >= 0:
+        siftlock(sc, order, i, n)
+        i -= 1
+    i = n - 1
+    while i > 0:
+        t = order[0]; order[0] = order[i]; order[i] = t
+        siftlock(sc, order, 0, i)
+        i -= 1
+
+
 cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t *lockorder,
                      int32_t n, int32_t dflt, Py_ssize_t ncases):
     cdef int32_t i, j, k, tok
@@ -731,13 +859,17 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     cdef G g
     cdef object v
     cdef list sgs
-    # lock order: by channel address (insertion sort; n is small)
-    for i in range(n):
-        j = i
-        while j > 0 and <uintptr_t>sc[lockorder[j - 1]].c > <uintptr_t>sc[i].c:
-            lockorder[j] = lockorder[j - 1]
-            j -= 1
-        lockorder[j] = i
+    # lock order: by channel address (insertion sort for the usual few
+    # cases, heapsort beyond: n log n for a select over thousands)
+    if n <= 16:
+        for i in range(n):
+            j = i
+            while j > 0 and <uintptr_t>sc[lockorder[j - 1]].c > <uintptr_t>sc[i].c:
+                lockorder[j] = lockorder[j - 1]
+                j -= 1
+            lockorder[j] = i
+    else:
+        lockorder_heapsort(sc, lockorder, n)
     # pass 1: look for a case that can proceed now, every channel locked
     sellock(sc, lockorder, n)
     for i in range(n):

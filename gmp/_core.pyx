@@ -11,6 +11,7 @@ import threading
 import traceback
 import _thread
 import atexit
+import weakref as _weakref
 import signal as _signal
 import time as _time
 from greenlet import GreenletExit

@@ -5,7 +5,7 @@ wall-clock time (``time.time()``) when they fire. Stop and Reset follow Go
 1.23: once they return, no stale value from the earlier arming is received.
 """
 from gmp._core import sleep as sleep, RuntimeTimer as _RuntimeTimer, Panic as _Panic
-from gmp._chan import chan as _chan, nilchan as _nilchan
+from gmp._chan import _recvonly_chan as _chan, nilchan as _nilchan
 
 __all__ = ["sleep", "after", "tick", "Timer", "Ticker", "after_func"]
 

@@ -301,3 +301,42 @@ def test_many_senders_receivers_checksum():
     wg.wait()
     ch.close()
     assert sum(sums.recv() for _ in range(4)) == sum(range(n * k))
+
+
+def test_a_channel_in_its_own_buffer_is_collected():
+    # chan -> ring -> value -> chan: the cyclic GC must see the ring
+    import gc
+    import weakref
+    refs = []
+    for _ in range(100):
+        c = gmp.chan(2)
+        c.send([c, "payload"])
+        refs.append(weakref.ref(c))
+        del c
+    gc.collect()
+    assert sum(r() is not None for r in refs) == 0
+
+
+def test_plain_threads_leave_no_waiter_goroutine_behind():
+    import threading
+    gmp.go(lambda: None)                    # the runtime is running
+    before = gmp._core._nglive()
+    for _ in range(200):
+        c = gmp.chan()
+        t = threading.Thread(target=c.recv)
+        t.start()
+        wait_recvq(c)
+        c.send(1)
+        t.join()
+    assert gmp._core._nglive() - before < 5
+
+
+def test_select_over_many_channels_with_default():
+    # thousands of cases: the lock order is sorted in n log n
+    chans = [gmp.chan() for _ in range(20000)]
+    cases = [c.recv for c in chans]
+    assert gmp.select(*cases, gmp.default) == (20000, None)
+    ready = gmp.chan(1)
+    ready.send("x")
+    cases.insert(12345, ready.recv)
+    assert gmp.select(*cases) == (12345, "x")

@@ -246,9 +246,20 @@ cdef inline M getm():
     return <M>m
 
 
+cdef extern from "Python.h":
+    PyObject *PyThreadState_GetDict()
+
+
+cdef str _FG_KEY = "gmp.waiter"
+
+
 cdef G foreign_g():
-    """The waiter G of the current plain Python thread (created once)."""
+    """The waiter G of the current plain Python thread (created once). It is
+    owned by the thread state's dict, which CPython clears when the thread
+    ends, so a finished thread leaves no G behind; the C thread-local slot
+    is a borrowed cache of it (a new thread starts with the slot empty)."""
     cdef void *ptr = gmp_get_tls_fg()
+    cdef PyObject *d
     cdef G g
     if ptr != NULL:
         return <G>ptr
@@ -257,7 +268,11 @@ cdef G foreign_g():
     g.status = _Grunning
     g.sema = <gmp_sema_t *>malloc(sizeof(gmp_sema_t))
     gmp_sema_init(g.sema)
-    Py_INCREF(g)                    # owned by the thread-local slot
+    d = PyThreadState_GetDict()
+    if d == NULL:
+        Py_INCREF(g)                # no thread dict: the slot owns it for good
+    else:
+        (<dict>d)[_FG_KEY] = g
     gmp_set_tls_fg(<void *>g)
     return g
 
@@ -567,6 +582,7 @@ cdef int goparkx(int32_t reason) except -1:
     cdef G g
     cdef G nxt
     cdef int r
+    cdef bint ismain
     if m is None:
         getg()          # on the main thread this starts the runtime (M0/G1)
         m = getm()
@@ -579,23 +595,28 @@ cdef int goparkx(int32_t reason) except -1:
         g.waitreason = reason
         g.status = _Gwaiting
         gmp_xadd32(&sched.nforeignwait, 1)
-        with nogil:
-            r = gmp_sema_wait(g.sema, -1)
-        while r == 2:
-            # interrupted by a signal: only the main thread runs Python's
-            # handlers; what they raise ends the wait like a thrown exception
-            try:
-                PyErr_CheckSignals()
-            except BaseException as e:
-                if g.pendingexc is None:
-                    g.pendingexc = e
-            if g.pendingexc is not None and parkclaim(g, g.parkseq):
-                gmp_xadd32(&sched.nforeignwait, -1)
-                g.throwexc = g.pendingexc
-                g.pendingexc = None
-                break
+        # Only the main thread runs Python's signal handlers, and what they
+        # raise ends its wait like a thrown exception. A signal that arrived
+        # before the semaphore wait interrupted nothing: the main thread
+        # waits in 50 ms slices to see it (as M0 parks).
+        ismain = <bint>(threading.get_ident() == _main_ident)
+        r = 1 if ismain else 2
+        while r != 0:
+            if r != 3:
+                try:
+                    PyErr_CheckSignals()
+                except BaseException as e:
+                    if g.pendingexc is None:
+                        g.pendingexc = e
+                if g.pendingexc is not None and parkclaim(g, g.parkseq):
+                    gmp_xadd32(&sched.nforeignwait, -1)
+                    g.throwexc = g.pendingexc
+                    g.pendingexc = None
+                    break
             with nogil:
-                r = gmp_sema_wait(g.sema, -1)
+                r = gmp_sema_wait(g.sema, gmp_nanotime() + 50000000 if ismain else -1)
+            if r == 2 and not ismain:
+                r = 3               # EINTR elsewhere: no handler runs here
         g.status = _Grunning    # the waker took us off nforeignwait
     else:
         g = m.curg
@@ -763,6 +784,24 @@ cdef bint goexc(G g, object e) except? True:
     return False
 
 
+cdef int32_t exitclaim = 0         # atomic: set by the first goroutine that ends the process
+
+
+cdef extern from "<unistd.h>" nogil:
+    int pause()
+
+
+cdef void exitfirst() noexcept:
+    """Only the first goroutine that ends the process (sys.exit, a fatal
+    panic) reports and exits; any other one waits here, GIL released, for
+    that exit: two panics on two Ms print one report, as in Go."""
+    if gmp_cas32(&exitclaim, 0, 1):
+        return
+    with nogil:
+        while True:
+            pause()
+
+
 cdef void sysexit(object e) noexcept:
     """sys.exit() in a goroutine ends the process as it would on the main
     thread: None is status 0, an int is passed to exit() (the OS keeps its
@@ -770,6 +809,7 @@ cdef void sysexit(object e) noexcept:
     printed to stderr and gives 1. Nothing here may raise: an exit that
     raised on another M used to be lost."""
     cdef int status = 1
+    exitfirst()
     try:
         code = e.code
         if code is None:
@@ -1549,6 +1589,7 @@ cdef void _flush_std():
 
 cdef void fatalpanic(G g, object e):
     """An exception escaped goroutine g: print Go's panic report and exit 2."""
+    exitfirst()
     _flush_std()
     out = []
     try:

@@ -14,7 +14,7 @@
 
 cdef enum:
     TIMER_READY = 0      # goready(arg): sleep
-    TIMER_SEND = 1       # non-blocking send of the time on arg (a chan)
+    TIMER_SEND = 1       # non-blocking send of the time on arg (a weak reference to a chan)
     TIMER_GO = 2         # go(arg)
     TIMER_NETRD = 3      # read deadline of arg (a PollDesc)
     TIMER_NETWD = 4      # write deadline of arg
@@ -30,6 +30,13 @@ cdef class _Timer:
     cdef bint active
     cdef object arg
     cdef P p                # the P whose heap holds its live entry
+
+    def _chandied(self, wr):
+        # TIMER_SEND: nobody can receive from the channel any more (Go 1.23
+        # frees such timers): disarm, so the heap entry goes stale and is
+        # dropped, and break the cycle through this bound method
+        deltimer(self)
+        self.arg = None
 
 
 cdef inline void siftup(timerent_t *h, int32_t i) noexcept nogil:
@@ -219,7 +226,9 @@ cdef int firetimer(_Timer t) except -1:
         g = <G>t.arg
         readyclaim(g, t.tok)        # fails if the sleep was interrupted
     elif t.kind == TIMER_SEND:
-        _timer_send(t.arg, gmp_walltime() / 1e9)
+        c = t.arg() if t.arg is not None else None
+        if c is not None:
+            _timer_send(c, gmp_walltime() / 1e9)
     elif t.kind == TIMER_GO:
         newproc(t.arg, _noargs, None)
     else:
@@ -317,6 +326,11 @@ cdef class RuntimeTimer:
     def __cinit__(self, int kind, object arg, double period):
         self.t = _Timer.__new__(_Timer)
         self.t.kind = kind
+        if kind == TIMER_SEND:
+            # held weakly: a timer whose channel is unreachable (a dropped
+            # after() in a select loop) is freed instead of living to its
+            # deadline, as in Go 1.23
+            arg = _weakref.ref(arg, self.t._chandied)
         self.t.arg = arg
         # a positive period below 1 ns is 1 ns: period 0 would mean one-shot
         self.t.period = max(dur2ns(period), 1) if period > 0 else 0

@@ -85,13 +85,19 @@ static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, _
    select fast path). 24 bytes per module fit glibc's reserved surplus. */
 #define GMP_TLS __thread __attribute__((tls_model("initial-exec")))
 static GMP_TLS PyObject *gmp_tls_m = NULL;        /* borrowed: the M object of this thread */
-static GMP_TLS PyObject *gmp_tls_fg = NULL;       /* owned: waiter G of a foreign thread */
+static GMP_TLS PyObject *gmp_tls_fg = NULL;       /* borrowed: waiter G of a foreign thread
+                                                    (owned by its thread state's dict) */
+static GMP_TLS PyThreadState *gmp_tls_fgts = NULL; /* ... valid while this is the thread state */
 static GMP_TLS uint64_t gmp_tls_rand = 0;
 
 static inline PyObject *gmp_get_tls_m(void) { return gmp_tls_m; }
 static inline void gmp_set_tls_m(PyObject *m) { gmp_tls_m = m; }
-static inline PyObject *gmp_get_tls_fg(void) { return gmp_tls_fg; }
-static inline void gmp_set_tls_fg(PyObject *g) { gmp_tls_fg = g; }
+/* A C thread that calls PyGILState_Ensure/Release repeatedly gets a new
+   thread state (and dict) each time: the cached G died with the old one. */
+static inline PyObject *gmp_get_tls_fg(void) {
+    return gmp_tls_fgts == PyThreadState_Get() ? gmp_tls_fg : NULL;
+}
+static inline void gmp_set_tls_fg(PyObject *g) { gmp_tls_fg = g; gmp_tls_fgts = PyThreadState_Get(); }
 
 /* ---- time ------------------------------------------------------------- */
 static inline int64_t gmp_nanotime(void) {
