@@ -640,6 +640,8 @@ cdef int32_t _selpair_idx = -1     # the index _selpair holds
 cdef object selpair(int32_t idx, object v):
     global _selpair, _selpair_idx
     cdef object t
+    cdef object i           # typed: an inferred C int would be boxed twice below, and
+                            # the tuple got a reference it did not own (freed for idx > 256)
     cdef PyObject *old
     if _selpair != NULL and Py_REFCNT(_selpair) == 1:
         t = <object>_selpair

@@ -266,3 +266,23 @@ def test_reused_result_tuple_stays_visible_to_the_collector():
     r = gmp.select(a.recv)
     assert r == (0, [])
     assert gc.is_tracked(r)         # it holds a container again: tracked
+
+
+def test_reused_result_tuple_keeps_a_large_case_index():
+    # select's (index, value) tuple is reused; an index above 256 (not a
+    # cached small int) was stored without a reference of its own and freed
+    import gc
+    chans = [gmp.chan(1) for _ in range(600)]
+    for k in (300, 599, 257, 300, 512):
+        chans[k].send(k)
+        r = gmp.select(*[c.recv for c in chans])
+        assert r == (k, k)
+        del r
+        gc.collect()
+    r1 = gmp.select(*[c.recv for c in chans], gmp.default)
+    assert r1 == (600, None)
+    idx = r1[0]
+    del r1
+    chans[400].send("x")
+    r2 = gmp.select(*[c.recv for c in chans])
+    assert r2 == (400, "x") and idx == 600 and repr(idx) == "600"

@@ -34,9 +34,11 @@ cdef class _Timer:
     def _chandied(self, wr):
         # TIMER_SEND: nobody can receive from the channel any more (Go 1.23
         # frees such timers): disarm, so the heap entry goes stale and is
-        # dropped, and break the cycle through this bound method
+        # dropped. CPython has already detached this callback from wr, which
+        # breaks the cycle t -> wr -> bound method -> t; t.arg (wr) must not
+        # be dropped here: CPython 3.11 holds no reference to wr while its
+        # callback runs, and freeing it now is a use after free.
         deltimer(self)
-        self.arg = None
 
 
 cdef inline void siftup(timerent_t *h, int32_t i) noexcept nogil:
