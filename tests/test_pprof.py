@@ -1,5 +1,6 @@
 """gmp.pprof: the goroutine profile in Go's three forms, and the HTTP pages."""
 import gzip
+import re
 import io
 import os
 import shutil
@@ -181,3 +182,215 @@ def test_serve_binds_loopback_only():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# ---- the server under slow, hostile and malformed clients --------------------
+
+import socket
+import threading
+import time
+
+
+def served(**kw):
+    srv = pprof.serve("127.0.0.1:0", **kw)
+    return srv, srv.server_address[:2]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One server for the tests that do not configure it (a shutdown waits
+    for serve_forever's 0.5 s poll)."""
+    srv, addr = served()
+    yield addr
+    stop(srv)
+
+
+def stop(srv, *socks):
+    for s in socks:
+        s.close()
+    srv.shutdown()
+    srv.server_close()
+
+
+def exchange(addr, data, timeout=10):
+    """Sends data, half-closes, returns everything the server answers."""
+    with socket.create_connection(addr, timeout=timeout) as s:
+        s.sendall(data)
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        return readall(s)
+
+
+def readall(s):
+    out = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            return out
+        if not b:
+            return out
+        out += b
+
+
+def status_of(answer):
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else None
+
+
+def stalled(addr, data=b"GET /debug/pprof/goroutine?de"):
+    s = socket.create_connection(addr, timeout=10)
+    s.sendall(data)
+    return s
+
+
+def test_a_stalled_client_does_not_delay_another():
+    srv, addr = served()
+    slow = stalled(addr)        # accepted first (the backlog is FIFO), then silent
+    try:
+        with urllib.request.urlopen("http://%s:%d/debug/pprof/goroutine?debug=1" % addr,
+                                    timeout=5) as r:
+            assert r.read().startswith(b"goroutine profile: total ")
+    finally:
+        stop(srv, slow)
+
+
+def test_a_stalled_client_is_answered_408_at_the_header_deadline():
+    srv, addr = served(read_header_timeout=0.2)
+    slow = stalled(addr)
+    try:
+        answer = readall(slow)          # the server closes it: no hang (socket timeout 10 s)
+        assert status_of(answer) == 408, answer
+    finally:
+        stop(srv, slow)
+
+
+def test_a_trickling_client_is_cut_at_the_header_deadline():
+    # a byte now and then resets no per-read timeout: the deadline is for the head
+    srv, addr = served(read_header_timeout=0.3)
+    s = stalled(addr, b"G")
+    try:
+        got = []
+        t = threading.Thread(target=lambda: got.append(readall(s)))
+        t.start()
+        for c in b"ET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\nX-A: b\r\n":
+            if got or not t.is_alive():
+                break
+            try:
+                s.send(bytes([c]))
+            except OSError:
+                break
+            time.sleep(0.05)
+        t.join(10)
+        assert got and status_of(got[0]) == 408, got
+    finally:
+        stop(srv, s)
+
+
+def test_oversized_heads_are_refused():
+    srv, addr = served(max_header_bytes=4096)
+    try:
+        assert status_of(exchange(addr, b"GET /" + b"a" * 10000)) == 414
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n" +
+                                  b"X-Big: " + b"b" * 10000 + b"\r\n\r\n")) == 431
+        ok = exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")
+        assert status_of(ok) == 200 and b"Types of profiles available" in ok
+    finally:
+        stop(srv)
+
+
+def test_connections_beyond_max_conns_get_503():
+    from conftest import wait_until
+    srv, addr = served(max_conns=2)
+    a, b = stalled(addr), stalled(addr)
+    try:
+        wait_until(lambda: srv.active == 2, what="two connections in service")
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")) == 503
+        a.close()
+        b.close()
+        wait_until(lambda: srv.active == 0, what="the stalled connections released")
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")) == 200
+    finally:
+        stop(srv, a, b)
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"\x00\xff\xfe garbage\r\n\r\n", 400),
+    (b"\r\n\r\n", 400),
+    (b"GET\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=abc HTTP/1.0\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=%FF HTTP/1.0\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=99999999999999999999 HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/goroutine?debug=-99999999999999999999 HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/goroutine?debug=" + b"7" * 5000 + b" HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/heap HTTP/1.0\r\n\r\n", 404),
+    (b"GET /elsewhere HTTP/1.0\r\n\r\n", 404),
+    (b"GET /debug/pprof/%00%ff HTTP/1.0\r\n\r\n", 404),
+    (b"POST /debug/pprof/goroutine HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", 405),
+    (b"BREW /debug/pprof/ HTTP/1.0\r\n\r\n", 405),
+    (b"GET /debug/pprof/ HTTP/2.0\r\n\r\n", 505),
+    (b"GET /debug/pprof/ HTTP/1.0\n\n", 200),
+    (b"GET /debug/pprof/ HTTP/1.0\r\n", 200),      # then half-closed: what came is the head
+])
+def test_malformed_requests_get_an_http_answer(server, request_bytes, status, capfd):
+    answer = exchange(server, request_bytes)
+    assert status_of(answer) == status, answer[:300]
+    ok = exchange(server, b"GET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+    assert status_of(ok) == 200                     # the server lives on
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_head_answers_headers_only(server):
+    answer = exchange(server, b"HEAD /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert status_of(answer) == 200 and body == b""
+    assert int(re.search(rb"Content-Length: (\d+)", head).group(1)) > 0
+
+
+def test_serve_address_errors_use_go_wording():
+    with pytest.raises(ValueError, match="address 127.0.0.1: missing port in address"):
+        pprof.serve("127.0.0.1")
+    with pytest.raises(ValueError, match="address 127.0.0.1:99999: invalid port"):
+        pprof.serve("127.0.0.1:99999")
+    with pytest.raises(ValueError, match="timeouts must be positive"):
+        pprof.serve("127.0.0.1:0", read_header_timeout=0)
+
+
+def call_env(environ):
+    got = {}
+
+    def start_response(status, headers):
+        got["status"], got["headers"] = status, dict(headers)
+
+    body = b"".join(pprof.handler(environ, start_response))
+    return got["status"], got["headers"], body
+
+
+def test_wsgi_handler_bad_input():
+    assert call("/debug/pprof/goroutine", "debug=abc")[0] == "400 Bad Request"
+    assert call("/debug/pprof/goroutine", "debug=1.5")[0] == "400 Bad Request"
+    assert call("/debug/pprof/goroutine", "debug= 1")[0] == "400 Bad Request"
+    status, headers, body = call("/debug/pprof/goroutine", "debug=" + "9" * 30)
+    assert status == "200 OK" and body.startswith(b"goroutine ")       # clamped: >= 2
+    status, headers, body = call("/debug/pprof/goroutine", "debug=-" + "9" * 30)
+    assert status == "200 OK" and gzip.decompress(body)                 # <= 0: the proto
+    assert call("/debug/pprof/goroutine", "debug=")[2][:2] == b"\x1f\x8b"   # empty: 0
+    status, headers, body = call_env({"REQUEST_METHOD": "POST", "PATH_INFO": "/debug/pprof/"})
+    assert status == "405 Method Not Allowed" and headers["Allow"] == "GET, HEAD"
+    status, headers, body = call_env({"REQUEST_METHOD": "HEAD", "PATH_INFO": "/debug/pprof/"})
+    assert status == "200 OK" and body == b"" and int(headers["Content-Length"]) > 0
+    assert call_env({})[0] == "404 Not Found"
+
+
+def test_wsgi_handler_answers_500_when_writing_fails(monkeypatch):
+    def boom(self, f, debug=0):
+        raise RuntimeError("no dump")
+    monkeypatch.setattr(pprof.Profile, "write_to", boom)
+    status, headers, body = call("/debug/pprof/goroutine", "debug=1")
+    assert status == "500 Internal Server Error" and b"RuntimeError: no dump" in body
+
+
+def test_write_to_wants_an_integer_debug():
+    with pytest.raises(TypeError):
+        pprof.lookup("goroutine").write_to(io.BytesIO(), debug="1")
