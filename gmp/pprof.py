@@ -239,7 +239,7 @@ def handler(environ, start_response):
 
 
 def _handle(environ, start_response):
-    method = str(environ.get("REQUEST_METHOD") or "GET")
+    method = str(environ.get("REQUEST_METHOD", "GET"))
     head = method == "HEAD"
     if method not in ("GET", "HEAD"):
         return _reply(start_response, "405 Method Not Allowed",
