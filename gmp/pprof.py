@@ -123,7 +123,7 @@ def _proto(stacks, now_ns):
     out += [_bytes(2, s) for s in samples]
     out += [_bytes(4, x) for x in locations]
     out += [_bytes(5, x) for x in functions]
-    out += [_bytes(6, s.encode()) for s in st.table]
+    out += [_bytes(6, _utf8(s)) for s in st.table]
     out += [_uint(9, now_ns), _bytes(11, vt), _uint(12, 1)]
     return b"".join(out)
 
@@ -139,16 +139,25 @@ class Profile:
         return len(_records())
 
     def write_to(self, f, debug=0):
-        """Writes the profile to f (a binary or text file object; debug=0 is
-        bytes, debug 1 and 2 text, encoded as UTF-8 for a binary file)."""
+        """Writes the profile to f: debug=0 (bytes) to a binary file (or a
+        text stream's .buffer), debug 1 and 2 (text) to either kind, as
+        UTF-8 to a binary file."""
         debug = operator.index(debug)
         if debug <= 0:
             data = gzip.compress(_proto(_stacks(), time.time_ns()))
-            _write(f, data)
+            try:
+                f.write(data)
+            except TypeError:           # a text stream
+                buf = getattr(f, "buffer", None)
+                if buf is None:
+                    raise TypeError("gmp.pprof: debug=0 writes a binary profile; "
+                                    "f must take bytes") from None
+                f.flush()
+                buf.write(data)
         elif debug == 1:
-            _write(f, self._text1().encode())
+            _write(f, self._text1())
         else:
-            _write(f, (_stack(all=True) + "\n").encode())
+            _write(f, _stack(all=True) + "\n")
 
     def _text1(self):
         stacks = _stacks()
@@ -162,11 +171,27 @@ class Profile:
         return "".join(out)
 
 
-def _write(f, data):
+def _utf8(s):
+    """s as UTF-8. Invariant: any str encodes, so a profile never fails on
+    a name: a file path that was not UTF-8 (its bytes kept as surrogate
+    escapes) gets its own bytes back; any other lone surrogate a
+    backslash escape."""
     try:
-        f.write(data)
-    except TypeError:
-        f.write(data.decode())      # a text stream
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace")
+
+
+def _write(f, text):
+    """text to f: as UTF-8 to a binary file, as it is to a text stream."""
+    try:
+        f.write(_utf8(text))
+    except TypeError:                   # a text stream
+        try:
+            f.write(text)
+        except UnicodeEncodeError:      # a name its encoding cannot hold: escaped
+            enc = getattr(f, "encoding", None) or "utf-8"
+            f.write(text.encode(enc, "backslashreplace").decode(enc))
 
 
 _profiles = {"goroutine": Profile("goroutine")}

@@ -394,3 +394,41 @@ def test_wsgi_handler_answers_500_when_writing_fails(monkeypatch):
 def test_write_to_wants_an_integer_debug():
     with pytest.raises(TypeError):
         pprof.lookup("goroutine").write_to(io.BytesIO(), debug="1")
+
+
+def test_profiles_of_code_from_a_non_utf8_path():
+    # a file path that is not UTF-8 comes with surrogate escapes; every
+    # form of the profile used to fail with UnicodeEncodeError
+    ns = {}
+    exec(compile("def worker(c):\n    c.recv()\n", "/tmp/bad\udcffdir/mod.py", "exec"), ns)
+    c = gmp.chan()
+    gmp.go(ns["worker"], c)
+    wait_until(lambda: gmp._chan._recvq_len(c) == 1, what="worker parked")
+    try:
+        p = pprof.lookup("goroutine")
+        out = {}
+        for debug in (0, 1, 2):
+            buf = io.BytesIO()
+            p.write_to(buf, debug=debug)
+            out[debug] = buf.getvalue()
+        strings = decode(gzip.decompress(out[0]))[6]
+        assert b"/tmp/bad\xffdir/mod.py" in strings              # the path's own bytes
+        assert b"/tmp/bad\xffdir/mod.py:2" in out[1] and b"/tmp/bad\xffdir/mod.py:2" in out[2]
+        s = io.StringIO()
+        p.write_to(s, debug=1)
+        assert "/tmp/bad\udcffdir/mod.py:2" in s.getvalue()
+        strict = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+        p.write_to(strict, debug=2)
+        strict.flush()
+        assert b"/tmp/bad\\udcffdir/mod.py:2" in strict.buffer.getvalue()
+        assert call("/debug/pprof/goroutine", "debug=1")[0] == "200 OK"
+    finally:
+        c.close()
+
+
+def test_debug0_to_a_text_stream():
+    t = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    pprof.lookup("goroutine").write_to(t, debug=0)          # goes to its buffer
+    assert gzip.decompress(t.buffer.getvalue())
+    with pytest.raises(TypeError, match="debug=0 writes a binary profile"):
+        pprof.lookup("goroutine").write_to(io.StringIO(), debug=0)
