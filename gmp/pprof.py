@@ -375,6 +375,12 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
         def log_message(self, *args):
             pass
 
+        def get_stderr(self):
+            # wsgiref reports a failed write (a client that stopped reading
+            # past write_timeout, or left) with a traceback there; the
+            # handler itself never raises, so nothing else would land there
+            return io.StringIO()
+
         def handle(self):
             head, why = _readhead(self.connection, read_header_timeout, max_header_bytes)
             if why in ("error", "eof") and not head:

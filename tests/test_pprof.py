@@ -432,3 +432,23 @@ def test_debug0_to_a_text_stream():
     assert gzip.decompress(t.buffer.getvalue())
     with pytest.raises(TypeError, match="debug=0 writes a binary profile"):
         pprof.lookup("goroutine").write_to(io.StringIO(), debug=0)
+
+
+def test_a_client_that_stops_reading_is_dropped_at_the_write_timeout(monkeypatch, capfd):
+    from conftest import wait_until
+    big = b"x" * (16 << 20)     # more than loopback's socket buffers hold
+
+    def write_to(self, f, debug=0):
+        f.write(big)
+    monkeypatch.setattr(pprof.Profile, "write_to", write_to)
+    srv, addr = served(write_timeout=0.3)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        s.connect(addr)
+        s.sendall(b"GET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+        wait_until(lambda: srv.active == 1, what="the request in service")
+        wait_until(lambda: srv.active == 0, what="the connection dropped")     # never reads
+    finally:
+        stop(srv, s)
+    assert "Traceback" not in capfd.readouterr().err
