@@ -393,9 +393,16 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
                 elif why == "timeout":
                     self.send_error(408)
                 return
-            if not head.split(b"\n", 1)[0].split():
+            # the request line's words as parse_request splits them
+            words = head.split(b"\n", 1)[0].decode("latin-1").split()
+            if not words or (len(words) >= 3 and words[-1].startswith("HTTP/0")):
+                # nothing, or HTTP/0.9, whose answers have no status line:
+                # refused as Go's server refuses them
                 self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
-                self.send_error(400, "malformed HTTP request")     # Go's words
+                if words:
+                    self.send_error(505, "unsupported protocol version")
+                else:
+                    self.send_error(400, "malformed HTTP request")
                 return
             self.rfile.close()              # unread: the head was read from the socket
             self.rfile = io.BytesIO(head)   # the whole head is here; GET has no body

@@ -151,3 +151,58 @@ def test_fuzz_wsgi_handler_always_answers(path, query, method, extra):
     elif code == 200 and hdrs["Content-Type"] == "application/octet-stream" and method == "GET":
         import gzip
         assert gzip.decompress(body)
+
+
+# ---- pprof.serve, fed raw bytes over a socket ----------------------------------------
+
+import socket
+
+import pytest
+
+request_lines = st.tuples(
+    st.one_of(methods, st.binary(max_size=8).map(lambda b: b.decode("latin-1"))),
+    st.sampled_from([" ", "  ", "\t", ""]),
+    st.one_of(paths.map(lambda p: p if p.startswith("/") else "/" + p),
+              st.text(max_size=20)),
+    st.sampled_from(["", "?", "?debug=1", "?debug=2", "?debug=x", "?debug=" + "9" * 30]),
+    st.sampled_from([" HTTP/1.0", " HTTP/1.1", " HTTP/0.9", " HTTP/2.0", " HTTP/1", " http/1.0",
+                     " HTTP/1.0 x", "", " HTTP/9999999999.0", " HTTP/1.01"]),
+).map(lambda t: "".join(t).encode("utf-8", "surrogateescape"))
+heads = st.tuples(
+    request_lines,
+    st.lists(st.one_of(st.binary(max_size=30),
+                       st.sampled_from([b"Host: x", b"Expect: 100-continue", b"Content-Length: -1",
+                                        b"Connection: keep-alive", b": novalue", b"X"])),
+             max_size=4),
+    st.sampled_from([b"\r\n", b"\n"]),
+    st.sampled_from([b"\r\n", b"\n", b""]),
+    st.binary(max_size=20),
+).map(lambda t: t[2].join([t[0]] + t[1]) + t[2] + t[3] + t[4])
+
+
+@pytest.fixture(scope="module")
+def http_server():
+    srv = pprof.serve("127.0.0.1:0")
+    yield srv.server_address[:2]
+    srv.shutdown()
+    srv.server_close()
+
+
+@fuzz_settings(max(50, 4 * ENV_EXAMPLES))
+@given(data=st.one_of(heads, st.binary(max_size=200)))
+def test_fuzz_server_answers_raw_requests(http_server, data):
+    with socket.create_connection(http_server, timeout=10) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)      # the rest of the head never comes
+        answer = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            answer += chunk
+    if answer or data.strip(b"\r\n"):
+        assert re.match(rb"HTTP/1\.0 (200|400|404|405|408|414|431|505) ", answer), \
+            (data, answer[:200])

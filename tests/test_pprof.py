@@ -330,6 +330,8 @@ def test_connections_beyond_max_conns_get_503():
     (b"POST /debug/pprof/goroutine HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", 405),
     (b"BREW /debug/pprof/ HTTP/1.0\r\n\r\n", 405),
     (b"GET /debug/pprof/ HTTP/2.0\r\n\r\n", 505),
+    (b"GET /debug/pprof/ HTTP/0.9\r\n\r\n", 505),     # its answers would have no status line
+    (b"GET\r/debug/pprof/ x HTTP/0.9\r\n\r\n", 505),
     (b"GET /debug/pprof/ HTTP/1.0\n\n", 200),
     (b"GET /debug/pprof/ HTTP/1.0\r\n", 200),      # then half-closed: what came is the head
 ])
