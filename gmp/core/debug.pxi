@@ -36,11 +36,12 @@ _INT32_MAX = (1 << 31) - 1
 
 
 def _atoi(text):
-    """text as Go's strconv.ParseInt(text, 10, 64) reads it: an optional sign
+    """The syntax of Go's strconv.ParseInt(text, 10, bits): an optional sign
     then ASCII digits, nothing else (no spaces, "_", "0x" or non-ASCII
-    digits, which int() would take). Returns the int, or None if it is not
-    such a number. A number too long for int64 comes back as a value outside
-    it (never converted digit by digit: int() limits a string's length)."""
+    digits, which int() would take). Returns the int, or None if text is
+    not such a number; the caller checks the range. A number of more than
+    20 digits comes back as 2**70 (or its negative) instead of being
+    converted (int() refuses very long strings, and nothing needs them)."""
     sign = text[:1]
     digits = text[1:] if sign in ("+", "-") else text
     if not digits or not digits.isascii() or not digits.isdigit():
