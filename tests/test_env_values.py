@@ -115,8 +115,7 @@ def test_gotraceback_values(value, level, warned):
 ])
 def test_gomaxprocs_values(value, procs):
     _, _, got, err = run_env({"GOMAXPROCS": value})
-    default = int(run_py("from gmp import _core; print(_core.DEFAULT_GOMAXPROCS)").stdout)
-    want = {None: default, "max": 256}.get(procs, procs)    # 256: MAXPROCS in gmp/_core.pyx
+    want = {None: _core.DEFAULT_GOMAXPROCS, "max": 256}.get(procs, procs)   # MAXPROCS: 256
     assert got == want and err == "", (value, got, err)
 
 
