@@ -11,7 +11,12 @@ Python frames have no program counters: each distinct (function, file,
 line) gets a stable synthetic address, shown where Go shows a PC.
 
 ``handler`` is a WSGI app serving ``/debug/pprof/`` and
-``/debug/pprof/goroutine?debug=N``; ``serve()`` runs it on a plain thread.
+``/debug/pprof/goroutine?debug=N`` (GET and HEAD); it answers every
+request with a status (404 unknown path or profile, 400 a debug that is
+not a number, 405 another method) and never raises. ``serve()`` runs it
+on plain threads, one per connection, with Go's http.Server limits: the
+request head within ``read_header_timeout`` and ``max_header_bytes``,
+each write within ``write_timeout``, at most ``max_conns`` connections.
 The dumps expose code paths and state, so ``serve`` binds loopback only
 unless called with ``allow_remote=True``.
 """
