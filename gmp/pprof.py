@@ -11,14 +11,22 @@ Python frames have no program counters: each distinct (function, file,
 line) gets a stable synthetic address, shown where Go shows a PC.
 
 ``handler`` is a WSGI app serving ``/debug/pprof/`` and
-``/debug/pprof/goroutine?debug=N``; ``serve()`` runs it on a plain thread.
+``/debug/pprof/goroutine?debug=N`` (GET and HEAD); it answers every
+request with a status (404 unknown path or profile, 400 a debug that is
+not a number, 405 another method) and never raises. ``serve()`` runs it
+on plain threads, one per connection, with Go's http.Server limits: the
+request head within ``read_header_timeout`` and ``max_header_bytes``,
+each write within ``write_timeout``, at most ``max_conns`` connections.
 The dumps expose code paths and state, so ``serve`` binds loopback only
 unless called with ``allow_remote=True``.
 """
 import gzip
 import io
 import ipaddress
+import operator
+import re
 import socket
+import socketserver
 import threading
 import time
 from urllib.parse import parse_qs
@@ -120,7 +128,7 @@ def _proto(stacks, now_ns):
     out += [_bytes(2, s) for s in samples]
     out += [_bytes(4, x) for x in locations]
     out += [_bytes(5, x) for x in functions]
-    out += [_bytes(6, s.encode()) for s in st.table]
+    out += [_bytes(6, _utf8(s)) for s in st.table]
     out += [_uint(9, now_ns), _bytes(11, vt), _uint(12, 1)]
     return b"".join(out)
 
@@ -136,15 +144,25 @@ class Profile:
         return len(_records())
 
     def write_to(self, f, debug=0):
-        """Writes the profile to f (a binary or text file object; debug=0 is
-        bytes, debug 1 and 2 text, encoded as UTF-8 for a binary file)."""
+        """Writes the profile to f: debug=0 (bytes) to a binary file (or a
+        text stream's .buffer), debug 1 and 2 (text) to either kind, as
+        UTF-8 to a binary file."""
+        debug = operator.index(debug)
         if debug <= 0:
             data = gzip.compress(_proto(_stacks(), time.time_ns()))
-            _write(f, data)
+            try:
+                f.write(data)
+            except TypeError:           # a text stream
+                buf = getattr(f, "buffer", None)
+                if buf is None:
+                    raise TypeError("gmp.pprof: debug=0 writes a binary profile; "
+                                    "f must take bytes") from None
+                f.flush()
+                buf.write(data)
         elif debug == 1:
-            _write(f, self._text1().encode())
+            _write(f, self._text1())
         else:
-            _write(f, (_stack(all=True) + "\n").encode())
+            _write(f, _stack(all=True) + "\n")
 
     def _text1(self):
         stacks = _stacks()
@@ -158,11 +176,27 @@ class Profile:
         return "".join(out)
 
 
-def _write(f, data):
+def _utf8(s):
+    """s as UTF-8. Invariant: any str encodes, so a profile never fails on
+    a name: a file path that was not UTF-8 (its bytes kept as surrogate
+    escapes) gets its own bytes back; any other lone surrogate a
+    backslash escape."""
     try:
-        f.write(data)
-    except TypeError:
-        f.write(data.decode())      # a text stream
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace")
+
+
+def _write(f, text):
+    """text to f: as UTF-8 to a binary file, as it is to a text stream."""
+    try:
+        f.write(_utf8(text))
+    except TypeError:                   # a text stream
+        try:
+            f.write(text)
+        except UnicodeEncodeError:      # a name its encoding cannot hold: escaped
+            enc = getattr(f, "encoding", None) or "utf-8"
+            f.write(text.encode(enc, "backslashreplace").decode(enc))
 
 
 _profiles = {"goroutine": Profile("goroutine")}
@@ -194,39 +228,75 @@ Types of profiles available:
 </html>
 """
 
+_DIGITS = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def _debugparam(q):
+    """The debug parameter as Go's handler reads it (strconv.Atoi of the
+    first value; a missing or empty one is 0): an int, or None when it is
+    not a decimal number (answered 400 here; Go would quietly use 0). A
+    number past int64 is clamped as Atoi clamps it: every debug >= 2 is
+    the full dump, every one <= 0 the proto."""
+    v = q.get("debug", [""])[0]
+    if not v:
+        return 0
+    if not _DIGITS.match(v):
+        return None
+    digits = v.lstrip("+-").lstrip("0")
+    if len(digits) > 18:                    # int() limits the digits it reads
+        return -(1 << 63) if v.startswith("-") else (1 << 63) - 1
+    return int(v)
+
+
+def _reply(start_response, status, body, ctype="text/plain; charset=utf-8", extra=(), head=False):
+    if isinstance(body, str):
+        body = body.encode("utf-8", "backslashreplace")
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
+                            ("X-Content-Type-Options", "nosniff")] + list(extra))
+    return [b""] if head else [body]
+
 
 def handler(environ, start_response):
-    """WSGI app: /debug/pprof/ (index) and /debug/pprof/goroutine?debug=N."""
-    path = environ.get("PATH_INFO", "")
-    q = parse_qs(environ.get("QUERY_STRING", ""))
+    """WSGI app: /debug/pprof/ (index) and /debug/pprof/goroutine?debug=N.
+    GET and HEAD only (405 otherwise); an unknown path or profile is 404,
+    a debug that is not a number 400. It never raises: a failure while
+    writing a profile is answered 500 with its message."""
+    try:
+        return _handle(environ, start_response)
+    except Exception as e:          # invariant: the WSGI app never raises
+        return _reply(start_response, "500 Internal Server Error",
+                      "gmp.pprof: %s: %s\n" % (type(e).__name__, e))
+
+
+def _handle(environ, start_response):
+    method = str(environ.get("REQUEST_METHOD", "GET"))
+    head = method == "HEAD"
+    if method not in ("GET", "HEAD"):
+        return _reply(start_response, "405 Method Not Allowed",
+                      "Method Not Allowed\n", extra=[("Allow", "GET, HEAD")])
+    path = str(environ.get("PATH_INFO") or "")
     if path in ("/debug/pprof", "/debug/pprof/"):
         rows = "".join('<tr><td>%d</td><td><a href="%s?debug=1">%s</a></td></tr>\n'
                        % (p.count(), p.name, p.name) for p in profiles())
-        body = (_INDEX % rows).encode()
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(body)))])
-        return [body]
+        return _reply(start_response, "200 OK", _INDEX % rows, "text/html; charset=utf-8",
+                      head=head)
     name = path[len("/debug/pprof/"):] if path.startswith("/debug/pprof/") else None
-    p = lookup(name) if name else None
+    if name is None:
+        return _reply(start_response, "404 Not Found", "404 page not found\n", head=head)
+    p = lookup(name)
     if p is None:
-        body = b"Unknown profile\n"
-        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"),
-                                         ("Content-Length", str(len(body)))])
-        return [body]
-    try:
-        debug = int(q.get("debug", ["0"])[0])
-    except ValueError:
-        debug = 0
+        return _reply(start_response, "404 Not Found", "Unknown profile\n", head=head)
+    debug = _debugparam(parse_qs(str(environ.get("QUERY_STRING") or "")))
+    if debug is None:
+        return _reply(start_response, "400 Bad Request",
+                      "debug: not an integer (0: profile.proto, 1: counts, 2: every stack)\n",
+                      head=head)
     buf = io.BytesIO()
     p.write_to(buf, debug=debug)
-    body = buf.getvalue()
     if debug <= 0:
-        headers = [("Content-Type", "application/octet-stream"),
-                   ("Content-Disposition", 'attachment; filename="%s"' % name)]
-    else:
-        headers = [("Content-Type", "text/plain; charset=utf-8")]
-    start_response("200 OK", headers + [("Content-Length", str(len(body)))])
-    return [body]
+        return _reply(start_response, "200 OK", buf.getvalue(), "application/octet-stream",
+                      [("Content-Disposition", 'attachment; filename="%s"' % name)], head)
+    return _reply(start_response, "200 OK", buf.getvalue(), head=head)
 
 
 def _is_loopback(host):
@@ -242,27 +312,151 @@ def _is_loopback(host):
             return False
 
 
-def serve(address="127.0.0.1:6060", allow_remote=False):
-    """Serves handler on address ("host:port"; port 0 picks one) from a
-    daemon plain thread; returns the server (``.server_address``,
-    ``.shutdown()``). A non-loopback host is refused unless allow_remote."""
-    from wsgiref.simple_server import make_server, WSGIRequestHandler, WSGIServer
+# Each connection is served on its own plain thread (not a goroutine: the
+# pages must answer while the scheduler is wedged), so one slow client
+# never delays another. Invariant: a connection holds its thread for a
+# bounded time and memory: the request head (request line and headers)
+# must arrive within read_header_timeout and max_header_bytes (Go's
+# http.Server ReadHeaderTimeout and MaxHeaderBytes; 408, 414 or 431
+# otherwise), each write of the answer gets write_timeout, and at most
+# max_conns connections are served at once (503 beyond).
+_HEAD_END = re.compile(rb"\n\r?\n")
 
-    host, _, port = address.rpartition(":")
-    host = host.strip("[]")
+
+def _readhead(sock, timeout, limit):
+    """(bytes, why): the request head read from sock within timeout
+    seconds; why is "ok", "eof", "timeout", "large" or "error"."""
+    deadline = time.monotonic() + timeout
+    buf = bytearray()
+    while True:
+        if _HEAD_END.search(buf, max(0, len(buf) - 4096 - 3)) is not None or buf[:1] == b"\n" \
+                or buf[:2] == b"\r\n":
+            return bytes(buf), "ok"
+        if len(buf) > limit:
+            return bytes(buf), "large"
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return bytes(buf), "timeout"
+        try:
+            sock.settimeout(left)
+            data = sock.recv(4096)
+        except TimeoutError:
+            return bytes(buf), "timeout"
+        except OSError:
+            return bytes(buf), "error"
+        if not data:
+            return bytes(buf), "eof"
+        buf += data
+
+
+def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=10.0,
+          write_timeout=30.0, max_header_bytes=65536, max_conns=64):
+    """Serves handler on address ("host:port"; port 0 picks one) from a
+    daemon plain thread, each connection on its own; returns the server
+    (``.server_address``, ``.shutdown()``). A non-loopback host is refused
+    unless allow_remote. A client must send its request head within
+    read_header_timeout seconds and max_header_bytes bytes; each write of
+    the answer may take write_timeout seconds; at most max_conns
+    connections are served at once."""
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+    from gmp.net import _splithostport
+
+    host, port = _splithostport(address)
     if not allow_remote and not _is_loopback(host):
         raise PermissionError(
             "gmp.pprof.serve: %r is not a loopback address; goroutine dumps expose code "
             "paths and state (pass allow_remote=True to serve them anyway)" % (host,))
+    if not read_header_timeout > 0 or not write_timeout > 0:
+        raise ValueError("gmp.pprof.serve: timeouts must be positive")
+    if max_header_bytes < 1 or max_conns < 1:
+        raise ValueError("gmp.pprof.serve: max_header_bytes and max_conns must be at least 1")
 
-    class Quiet(WSGIRequestHandler):
+    class Handler(WSGIRequestHandler):
+        # every answer, errors included, has an HTTP/1.0 status line (the
+        # base class's default, HTTP/0.9, answers a bad request line with a
+        # bare HTML page)
+        default_request_version = "HTTP/1.0"
+
         def log_message(self, *args):
             pass
 
-    server_class = WSGIServer
-    if ":" in host:
-        class server_class(WSGIServer):
-            address_family = socket.AF_INET6
-    srv = make_server(host, int(port), handler, server_class=server_class, handler_class=Quiet)
+        def get_stderr(self):
+            # wsgiref reports a failed write (a client that stopped reading
+            # past write_timeout, or left) with a traceback there; the
+            # handler itself never raises, so nothing else would land there
+            return io.StringIO()
+
+        def handle(self):
+            head, why = _readhead(self.connection, read_header_timeout, max_header_bytes)
+            if why in ("error", "eof") and not head:
+                return                      # connected and left (a port check)
+            self.connection.settimeout(write_timeout)
+            if why in ("timeout", "large", "error"):
+                self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
+                if why == "large":
+                    self.send_error(431 if b"\n" in head else 414)
+                elif why == "timeout":
+                    self.send_error(408)
+                return
+            # the request line's words as parse_request splits them
+            words = head.split(b"\n", 1)[0].decode("latin-1").split()
+            if not words or (len(words) >= 3 and words[-1].startswith("HTTP/0")):
+                # nothing, or HTTP/0.9, whose answers have no status line:
+                # refused as Go's server refuses them
+                self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
+                if words:
+                    self.send_error(505, "unsupported protocol version")
+                else:
+                    self.send_error(400, "malformed HTTP request")
+                return
+            self.rfile.close()              # unread: the head was read from the socket
+            self.rfile = io.BytesIO(head)   # the whole head is here; GET has no body
+            super().handle()
+
+    class Server(socketserver.ThreadingMixIn, WSGIServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        daemon_threads = True
+        block_on_close = False              # shutdown never waits for a stalled client
+
+        def __init__(self, *args):
+            self._lock = threading.Lock()
+            self.active = 0
+            super().__init__(*args)
+
+        def process_request(self, request, client_address):
+            with self._lock:
+                busy = self.active >= max_conns
+                if not busy:
+                    self.active += 1
+            if busy:
+                try:
+                    request.settimeout(1.0)
+                    request.sendall(b"HTTP/1.0 503 Service Unavailable\r\n"
+                                    b"Content-Type: text/plain; charset=utf-8\r\n"
+                                    b"Content-Length: 20\r\nConnection: close\r\n\r\n"
+                                    b"too many connections")
+                except OSError:
+                    pass
+                self.shutdown_request(request)
+                return
+            try:
+                super().process_request(request, client_address)
+            except Exception:               # no thread to be had: drop this one
+                with self._lock:
+                    self.active -= 1
+                self.shutdown_request(request)
+
+        def process_request_thread(self, request, client_address):
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                with self._lock:
+                    self.active -= 1
+
+        def handle_error(self, request, client_address):
+            pass                            # a client's reset or timeout: nothing to report
+
+    srv = Server((host, port), Handler)
+    srv.set_app(handler)
     threading.Thread(target=srv.serve_forever, name="gmp.pprof", daemon=True).start()
     return srv

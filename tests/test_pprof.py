@@ -1,5 +1,6 @@
 """gmp.pprof: the goroutine profile in Go's three forms, and the HTTP pages."""
 import gzip
+import re
 import io
 import os
 import shutil
@@ -181,3 +182,275 @@ def test_serve_binds_loopback_only():
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# ---- the server under slow, hostile and malformed clients --------------------
+
+import socket
+import threading
+import time
+
+
+def served(**kw):
+    srv = pprof.serve("127.0.0.1:0", **kw)
+    return srv, srv.server_address[:2]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One server for the tests that do not configure it (a shutdown waits
+    for serve_forever's 0.5 s poll)."""
+    srv, addr = served()
+    yield addr
+    stop(srv)
+
+
+def stop(srv, *socks):
+    for s in socks:
+        s.close()
+    srv.shutdown()
+    srv.server_close()
+
+
+def exchange(addr, data, timeout=10):
+    """Sends data, half-closes, returns everything the server answers."""
+    with socket.create_connection(addr, timeout=timeout) as s:
+        s.sendall(data)
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        return readall(s)
+
+
+def readall(s):
+    out = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            return out
+        if not b:
+            return out
+        out += b
+
+
+def status_of(answer):
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else None
+
+
+def stalled(addr, data=b"GET /debug/pprof/goroutine?de"):
+    s = socket.create_connection(addr, timeout=10)
+    s.sendall(data)
+    return s
+
+
+def test_a_stalled_client_does_not_delay_another():
+    srv, addr = served()
+    slow = stalled(addr)        # accepted first (the backlog is FIFO), then silent
+    try:
+        with urllib.request.urlopen("http://%s:%d/debug/pprof/goroutine?debug=1" % addr,
+                                    timeout=5) as r:
+            assert r.read().startswith(b"goroutine profile: total ")
+    finally:
+        stop(srv, slow)
+
+
+def test_a_stalled_client_is_answered_408_at_the_header_deadline():
+    srv, addr = served(read_header_timeout=0.2)
+    slow = stalled(addr)
+    try:
+        answer = readall(slow)          # the server closes it: no hang (socket timeout 10 s)
+        assert status_of(answer) == 408, answer
+    finally:
+        stop(srv, slow)
+
+
+def test_a_trickling_client_is_cut_at_the_header_deadline():
+    # a byte now and then resets no per-read timeout: the deadline is for the head
+    srv, addr = served(read_header_timeout=0.3)
+    s = stalled(addr, b"G")
+    try:
+        got = []
+        t = threading.Thread(target=lambda: got.append(readall(s)))
+        t.start()
+        for c in b"ET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\nX-A: b\r\n":
+            if got or not t.is_alive():
+                break
+            try:
+                s.send(bytes([c]))
+            except OSError:
+                break
+            time.sleep(0.05)
+        t.join(10)
+        assert got and status_of(got[0]) == 408, got
+    finally:
+        stop(srv, s)
+
+
+def test_oversized_heads_are_refused():
+    srv, addr = served(max_header_bytes=4096)
+    try:
+        assert status_of(exchange(addr, b"GET /" + b"a" * 10000)) == 414
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n" +
+                                  b"X-Big: " + b"b" * 10000 + b"\r\n\r\n")) == 431
+        ok = exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")
+        assert status_of(ok) == 200 and b"Types of profiles available" in ok
+    finally:
+        stop(srv)
+
+
+def test_connections_beyond_max_conns_get_503():
+    from conftest import wait_until
+    srv, addr = served(max_conns=2)
+    a, b = stalled(addr), stalled(addr)
+    try:
+        wait_until(lambda: srv.active == 2, what="two connections in service")
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")) == 503
+        a.close()
+        b.close()
+        wait_until(lambda: srv.active == 0, what="the stalled connections released")
+        assert status_of(exchange(addr, b"GET /debug/pprof/ HTTP/1.0\r\n\r\n")) == 200
+    finally:
+        stop(srv, a, b)
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"\x00\xff\xfe garbage\r\n\r\n", 400),
+    (b"\r\n\r\n", 400),
+    (b"GET\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=abc HTTP/1.0\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=%FF HTTP/1.0\r\n\r\n", 400),
+    (b"GET /debug/pprof/goroutine?debug=99999999999999999999 HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/goroutine?debug=-99999999999999999999 HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/goroutine?debug=" + b"7" * 5000 + b" HTTP/1.0\r\n\r\n", 200),
+    (b"GET /debug/pprof/heap HTTP/1.0\r\n\r\n", 404),
+    (b"GET /elsewhere HTTP/1.0\r\n\r\n", 404),
+    (b"GET /debug/pprof/%00%ff HTTP/1.0\r\n\r\n", 404),
+    (b"POST /debug/pprof/goroutine HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", 405),
+    (b"BREW /debug/pprof/ HTTP/1.0\r\n\r\n", 405),
+    (b"GET /debug/pprof/ HTTP/2.0\r\n\r\n", 505),
+    (b"GET /debug/pprof/ HTTP/0.9\r\n\r\n", 505),     # its answers would have no status line
+    (b"GET\r/debug/pprof/ x HTTP/0.9\r\n\r\n", 505),
+    (b"GET /debug/pprof/ HTTP/1.0\n\n", 200),
+    (b"GET /debug/pprof/ HTTP/1.0\r\n", 200),      # then half-closed: what came is the head
+])
+def test_malformed_requests_get_an_http_answer(server, request_bytes, status, capfd):
+    answer = exchange(server, request_bytes)
+    assert status_of(answer) == status, answer[:300]
+    ok = exchange(server, b"GET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+    assert status_of(ok) == 200                     # the server lives on
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_head_answers_headers_only(server):
+    answer = exchange(server, b"HEAD /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert status_of(answer) == 200 and body == b""
+    assert int(re.search(rb"Content-Length: (\d+)", head).group(1)) > 0
+
+
+def test_serve_address_errors_use_go_wording():
+    with pytest.raises(ValueError, match="address 127.0.0.1: missing port in address"):
+        pprof.serve("127.0.0.1")
+    with pytest.raises(ValueError, match="address 127.0.0.1:99999: invalid port"):
+        pprof.serve("127.0.0.1:99999")
+    with pytest.raises(ValueError, match="timeouts must be positive"):
+        pprof.serve("127.0.0.1:0", read_header_timeout=0)
+
+
+def call_env(environ):
+    got = {}
+
+    def start_response(status, headers):
+        got["status"], got["headers"] = status, dict(headers)
+
+    body = b"".join(pprof.handler(environ, start_response))
+    return got["status"], got["headers"], body
+
+
+def test_wsgi_handler_bad_input():
+    assert call("/debug/pprof/goroutine", "debug=abc")[0] == "400 Bad Request"
+    assert call("/debug/pprof/goroutine", "debug=1.5")[0] == "400 Bad Request"
+    assert call("/debug/pprof/goroutine", "debug= 1")[0] == "400 Bad Request"
+    status, headers, body = call("/debug/pprof/goroutine", "debug=" + "9" * 30)
+    assert status == "200 OK" and body.startswith(b"goroutine ")       # clamped: >= 2
+    status, headers, body = call("/debug/pprof/goroutine", "debug=-" + "9" * 30)
+    assert status == "200 OK" and gzip.decompress(body)                 # <= 0: the proto
+    assert call("/debug/pprof/goroutine", "debug=")[2][:2] == b"\x1f\x8b"   # empty: 0
+    status, headers, body = call_env({"REQUEST_METHOD": "POST", "PATH_INFO": "/debug/pprof/"})
+    assert status == "405 Method Not Allowed" and headers["Allow"] == "GET, HEAD"
+    status, headers, body = call_env({"REQUEST_METHOD": "HEAD", "PATH_INFO": "/debug/pprof/"})
+    assert status == "200 OK" and body == b"" and int(headers["Content-Length"]) > 0
+    assert call_env({})[0] == "404 Not Found"
+
+
+def test_wsgi_handler_answers_500_when_writing_fails(monkeypatch):
+    def boom(self, f, debug=0):
+        raise RuntimeError("no dump")
+    monkeypatch.setattr(pprof.Profile, "write_to", boom)
+    status, headers, body = call("/debug/pprof/goroutine", "debug=1")
+    assert status == "500 Internal Server Error" and b"RuntimeError: no dump" in body
+
+
+def test_write_to_wants_an_integer_debug():
+    with pytest.raises(TypeError):
+        pprof.lookup("goroutine").write_to(io.BytesIO(), debug="1")
+
+
+def test_profiles_of_code_from_a_non_utf8_path():
+    # a file path that is not UTF-8 comes with surrogate escapes; every
+    # form of the profile used to fail with UnicodeEncodeError
+    ns = {}
+    exec(compile("def worker(c):\n    c.recv()\n", "/tmp/bad\udcffdir/mod.py", "exec"), ns)
+    c = gmp.chan()
+    gmp.go(ns["worker"], c)
+    wait_until(lambda: gmp._chan._recvq_len(c) == 1, what="worker parked")
+    try:
+        p = pprof.lookup("goroutine")
+        out = {}
+        for debug in (0, 1, 2):
+            buf = io.BytesIO()
+            p.write_to(buf, debug=debug)
+            out[debug] = buf.getvalue()
+        strings = decode(gzip.decompress(out[0]))[6]
+        assert b"/tmp/bad\xffdir/mod.py" in strings              # the path's own bytes
+        assert b"/tmp/bad\xffdir/mod.py:2" in out[1] and b"/tmp/bad\xffdir/mod.py:2" in out[2]
+        s = io.StringIO()
+        p.write_to(s, debug=1)
+        assert "/tmp/bad\udcffdir/mod.py:2" in s.getvalue()
+        strict = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+        p.write_to(strict, debug=2)
+        strict.flush()
+        assert b"/tmp/bad\\udcffdir/mod.py:2" in strict.buffer.getvalue()
+        assert call("/debug/pprof/goroutine", "debug=1")[0] == "200 OK"
+    finally:
+        c.close()
+
+
+def test_debug0_to_a_text_stream():
+    t = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    pprof.lookup("goroutine").write_to(t, debug=0)          # goes to its buffer
+    assert gzip.decompress(t.buffer.getvalue())
+    with pytest.raises(TypeError, match="debug=0 writes a binary profile"):
+        pprof.lookup("goroutine").write_to(io.StringIO(), debug=0)
+
+
+def test_a_client_that_stops_reading_is_dropped_at_the_write_timeout(monkeypatch, capfd):
+    from conftest import wait_until
+    big = b"x" * (16 << 20)     # more than loopback's socket buffers hold
+
+    def write_to(self, f, debug=0):
+        f.write(big)
+    monkeypatch.setattr(pprof.Profile, "write_to", write_to)
+    srv, addr = served(write_timeout=0.3)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        s.connect(addr)
+        s.sendall(b"GET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\n\r\n")
+        wait_until(lambda: srv.active == 1, what="the request in service")
+        wait_until(lambda: srv.active == 0, what="the connection dropped")     # never reads
+    finally:
+        stop(srv, s)
+    assert "Traceback" not in capfd.readouterr().err

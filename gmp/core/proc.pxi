@@ -334,16 +334,16 @@ cdef int start_runtime() except -1:
 
 
 cdef int32_t default_gomaxprocs():
+    """GOMAXPROCS from the environment as Go's schedinit reads it: a positive
+    int32 (strconv.ParseInt(v, 10, 32): sign and ASCII digits only), capped
+    at MAXPROCS; anything else (garbage, "1.5", 0, negative, past int32) is
+    ignored for the CPU count, never an error."""
     global _GOMAXPROCS_ENV
     cdef str env = os.environ.get("GOMAXPROCS", "")
-    if env:
-        try:
-            v = int(env)
-            if v >= 1:
-                _GOMAXPROCS_ENV = v
-                return min(v, MAXPROCS)
-        except ValueError:
-            pass
+    v = _atoi(env)                  # debug.pxi
+    if v is not None and 1 <= v <= 0x7FFFFFFF:
+        _GOMAXPROCS_ENV = v
+        return min(v, MAXPROCS)
     return DEFAULT_GOMAXPROCS
 
 
