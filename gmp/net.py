@@ -393,6 +393,13 @@ def _newsock(family):
 
 # ---- connections ----------------------------------------------------------
 
+# One read returns at most what the socket's receive buffer holds, so a
+# larger n is capped: the buffer for n bytes is allocated before the read
+# (and kept while the goroutine is parked), so read(2**40) used to be a
+# MemoryError and read(2**30) a GiB held per parked reader.
+_READMAX = 16 << 20
+
+
 class Conn:
     """A stream connection (Go's net.Conn). Only one goroutine may be
     blocked reading, and one writing, at a time."""
@@ -407,10 +414,15 @@ class Conn:
 
     def read(self, n=65536):
         """Reads up to n bytes, parking until some arrive; b"" at end of stream."""
+        if n > _READMAX:
+            n = _READMAX
         try:
             return self._pd.read(n)
         except OSError as e:
             raise self._err("read", e) from None
+        except OverflowError:
+            # only a negative n too large for ssize_t gets here
+            raise ValueError("gmp: negative read size") from None
 
     def readinto(self, buf):
         """Reads into a writable buffer; returns the count (0 at end of stream)."""

@@ -784,3 +784,21 @@ def test_listen_backlog_and_unix_path_values(clean, tmp_path):
                 c.write(b"u")
                 assert s.read() == b"u"
         assert os.listdir(tmp_path) == []
+
+
+def test_read_sizes(clean):
+    # a read returns what has arrived, so a huge n is no huge buffer: 2**40
+    # used to be a MemoryError, -10**30 an OverflowError
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        c, s = connected(ln)
+        with c, s:
+            for n in (2 ** 40, 10 ** 30, 2 ** 63):
+                s.write(b"big")
+                assert c.read(n) == b"big"
+            for n in (-1, -(10 ** 30)):
+                with pytest.raises(ValueError, match="^gmp: negative read size$"):
+                    c.read(n)
+            for bad in (1.5, "1", None):
+                with pytest.raises(TypeError):
+                    c.read(bad)
+            assert c.read(0) == b""
