@@ -361,11 +361,12 @@ def with_cancel_cause(parent):
     return c, cancel
 
 
-# A deadline this far away (seconds) gets no timer: it is where the
-# runtime's timers saturate (2**63 ns of the monotonic clock, ~292 years),
-# so it could never fire; the context is then cancelled only by cancel() or
-# its parent, as Go's would be in effect.
-_NEVER = 9.2e9
+# A deadline this far away (seconds) gets no timer: 2**62 ns, ~146 years,
+# half the int64 range of the runtime's monotonic clock, so a timer below it
+# never overflows that clock (now + d) whatever the uptime, and one beyond
+# it could never fire. Such a context is cancelled only by cancel() or its
+# parent, as Go's would be in effect.
+_NEVER = 2.0 ** 62 / 1e9
 
 
 def _seconds(x, what):
@@ -392,7 +393,7 @@ def with_deadline(parent, d):
     """A copy of parent cancelled with ``DeadlineExceeded`` at wall-clock time
     d (``time.time()`` seconds), or earlier by ``cancel()`` or the parent.
     Returns ``(ctx, cancel)``. A deadline of -inf has passed; one of inf
-    (or ~292 years away) never fires."""
+    (or over ~146 years away) never fires."""
     _nonnil(parent)
     d = _seconds(d, "deadline")
     cur = parent.deadline()

@@ -342,6 +342,18 @@ def test_infinite_and_huge_deadlines_print_never_fire_and_arm_no_timer():
     assert ntimers() == timers0
 
 
+def test_timer_horizon_is_half_the_clock_range():
+    # a timer at now + d must not overflow the int64 monotonic clock for any
+    # uptime: from 2**62 ns (~146 years) on, a deadline arms no timer
+    timers0 = ntimers()
+    far, cfar = context.with_timeout(context.background(), 5e9)
+    assert ntimers() == timers0 and far.err() is None
+    near, cnear = context.with_timeout(context.background(), 4e9)
+    assert ntimers() == timers0 + 1
+    cfar(); cnear()
+    assert ntimers() == timers0
+
+
 def test_infinite_deadline_alone_is_a_deadlock_not_a_hang():
     # nothing can ever cancel it: checkdead sees no timer and reports it
     r = run_py("""
