@@ -21,7 +21,12 @@ TimeoutError, a closed connection a NetClosingError ("use of closed network
 connection"), a refused dial a ConnectionRefusedError, a reset a
 ConnectionResetError.
 
-Deadlines are absolute time.time() values, as Go's are absolute times.
+A failed lookup is a DNSError ("lookup nosuchhost.invalid: no such host"),
+a port outside 0..65535 an AddrError ("address 73616: invalid port").
+
+Deadlines are absolute time.time() values, as Go's are absolute times; one
+too far away for the runtime's clock (inf, ~292 years) is no deadline, -inf
+has passed, NaN is a ValueError. dial's timeout is seconds (None or 0: none).
 Name resolution that is not numeric runs through gmp.syscall, so it does not
 hold up the goroutine's P.
 """
