@@ -70,9 +70,14 @@ def go(fn, *args, **kwargs):
     newproc(fn, args, kwargs if kwargs else None)
 
 
-def gomaxprocs(int n=0):
-    """Sets GOMAXPROCS to n and returns the previous value; n < 1 only reads."""
+def gomaxprocs(n=0):
+    """Sets GOMAXPROCS to n and returns the previous value; n < 1 only reads.
+    n is an int (Go's argument type): a float or a bool is a TypeError, not
+    truncated; any n above the runtime's MAXPROCS Ps means MAXPROCS."""
     cdef int32_t prev
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError("gomaxprocs: n must be an int, not %s" % type(n).__name__)
+    n = min(max(<object>n, 0), MAXPROCS)    # any Python int, huge or negative
     if sched.nprocs == 0:
         sched.nprocs = default_gomaxprocs()
     prev = sched.nprocs

@@ -21,6 +21,7 @@ time.Time; the timers behind them run on the runtime's monotonic clock.
 ``err()`` returns the sentinel exception instances ``Canceled`` and
 ``DeadlineExceeded`` (compare with ``is``; ``raise ctx.err()`` works).
 """
+import math as _math
 import time as _time
 
 from gmp._core import go as _go, Panic as _Panic
@@ -203,9 +204,23 @@ class _TimerCtx(_CancelCtx):
             t.stop()
 
     def __repr__(self):
-        return "%s.WithDeadline(%s [%.6fs])" % (
-            repr(self._parent), _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(self._deadline)),
-            self._deadline - _time.time())
+        return "%s.WithDeadline(%s [%s])" % (
+            repr(self._parent), _fmtdate(self._deadline), _fmtsecs(self._deadline - _time.time()))
+
+
+def _fmtdate(t):
+    """t (time.time() seconds) as a UTC date, or as the number itself when
+    no calendar date fits it (inf, 1e300): repr never raises."""
+    try:
+        return _time.strftime("%Y-%m-%d %H:%M:%S", _time.gmtime(t))
+    except (OverflowError, OSError, ValueError):
+        return repr(t)
+
+
+def _fmtsecs(x):
+    if not _math.isfinite(x):
+        return repr(x)
+    return ("%.6fs" if abs(x) < 1e12 else "%gs") % x
 
 
 class _ValueCtx(Context):
@@ -346,13 +361,41 @@ def with_cancel_cause(parent):
     return c, cancel
 
 
+# A deadline this far away (seconds) gets no timer: 2**62 ns, ~146 years,
+# half the int64 range of the runtime's monotonic clock, so a timer below it
+# never overflows that clock (now + d) whatever the uptime, and one beyond
+# it could never fire. Such a context is cancelled only by cancel() or its
+# parent, as Go's would be in effect.
+_NEVER = 2.0 ** 62 / 1e9
+
+
+def _seconds(x, what):
+    """x as float seconds for a deadline or timeout: a number (an int beyond
+    float range is +-inf); strings and bools are TypeErrors, NaN a ValueError."""
+    if isinstance(x, (bool, str, bytes, bytearray)) or x is None:
+        raise TypeError("context: %s must be a number of seconds, not %s" % (
+            what, type(x).__name__))
+    try:
+        f = float(x)
+    except OverflowError:
+        f = _math.inf if x > 0 else -_math.inf
+    if f != f:
+        raise ValueError("context: %s is NaN" % what)
+    return f
+
+
+def _nonnil(parent):
+    if parent is None:
+        raise _Panic("cannot create context from nil parent")
+
+
 def with_deadline(parent, d):
     """A copy of parent cancelled with ``DeadlineExceeded`` at wall-clock time
     d (``time.time()`` seconds), or earlier by ``cancel()`` or the parent.
-    Returns ``(ctx, cancel)``."""
-    d = float(d)
-    if d != d:
-        raise ValueError("context: deadline is NaN")
+    Returns ``(ctx, cancel)``. A deadline of -inf has passed; one of inf
+    (or over ~146 years away) never fires."""
+    _nonnil(parent)
+    d = _seconds(d, "deadline")
     cur = parent.deadline()
     if cur is not None and cur < d:
         return with_cancel(parent)      # the parent's deadline comes first
@@ -361,7 +404,7 @@ def with_deadline(parent, d):
     dur = d - _time.time()
     if dur <= 0:
         c._cancel(True, DeadlineExceeded, None)
-    else:
+    elif dur < _NEVER:
         with c._mu:
             if c._err is None:
                 c._timer = _after_func(dur, lambda: c._cancel(True, DeadlineExceeded, None))
@@ -373,7 +416,8 @@ def with_deadline(parent, d):
 
 def with_timeout(parent, timeout):
     """``with_deadline(parent, time.time() + timeout)``; timeout in seconds."""
-    return with_deadline(parent, _time.time() + float(timeout))
+    _nonnil(parent)
+    return with_deadline(parent, _time.time() + _seconds(timeout, "timeout"))
 
 
 def with_value(parent, key, val):

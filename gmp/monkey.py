@@ -47,9 +47,15 @@ def patch_time():
     orig = _save(_time, "sleep")
 
     def sleep(secs):
-        if in_goroutine():
-            if secs < 0:
-                raise ValueError("sleep length must be non-negative")
+        if in_goroutine() and secs is not None:
+            # CPython's checks and messages first (a str, NaN, inf, -1 are
+            # errors there too); then the goroutine parks
+            try:
+                secs = _timeout_value(secs)
+            except ValueError as e:
+                if str(e) == _OUT_OF_RANGE:
+                    raise ValueError("sleep length must be non-negative") from None
+                raise
             _gsleep(secs)
         else:
             orig(secs)
@@ -59,6 +65,25 @@ def patch_time():
 
 
 # ---- socket ---------------------------------------------------------------
+
+_OUT_OF_RANGE = "Timeout value out of range"
+
+
+def _timeout_value(value):
+    """value as CPython's socket.settimeout takes it: None, or float seconds,
+    with CPython's own errors for the rest (TypeError for a str,
+    ValueError for NaN or a negative value, OverflowError beyond its clock's
+    range, inf included), whatever the Python version. The check is done
+    by a socket object that has no fd: its settimeout parses the value,
+    stores it, then fails to apply it to the fd with EBADF."""
+    if value is None:
+        return None
+    probe = _csocket.socket.__new__(_csocket.socket)
+    try:
+        probe.settimeout(value)
+    except OSError:
+        pass                    # parsed and stored; only the fd was missing
+    return probe.gettimeout()
 
 _RealSocket = _socket.socket
 
@@ -77,11 +102,11 @@ class socket(_RealSocket):
 
     # the Python-level timeout
     def settimeout(self, value):
-        if value is not None:
-            value = float(value)
-            if value != value or value < 0:
-                raise ValueError("Timeout value out of range")
-        self._gmp_timeout = value
+        # Invariant: _gmp_timeout is what the unpatched socket would hold:
+        # None, 0.0 or a positive float below CPython's clock limit. A value
+        # CPython rejects (inf, "5", NaN) is rejected here with its error;
+        # accepted as a float, inf used to time out at once.
+        self._gmp_timeout = _timeout_value(value)
 
     def gettimeout(self):
         return self._gmp_timeout
@@ -202,9 +227,13 @@ class socket(_RealSocket):
             try:
                 _socket.inet_pton(self.family, host.split("%")[0])
             except (OSError, ValueError, AttributeError):
-                # a name: resolve it without blocking the P, as connect would
-                info = getaddrinfo(host, address[1], self.family, _socket.SOCK_STREAM)
-                address = info[0][4]
+                if isinstance(host, (str, bytes, bytearray)):
+                    # a name: resolve it without blocking the P, as connect
+                    # would. Only the host: the port stays the caller's, for
+                    # connect_ex to check as CPython does (getaddrinfo took
+                    # port 73616 as 8080, and "80" as 80)
+                    info = getaddrinfo(host, None, self.family, _socket.SOCK_STREAM)
+                    address = (info[0][4][0],) + tuple(address[1:])
         err = super().connect_ex(address)
         if err not in (11, 115, 114, 4):       # EAGAIN, EINPROGRESS, EALREADY, EINTR
             return err

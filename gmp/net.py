@@ -21,12 +21,18 @@ TimeoutError, a closed connection a NetClosingError ("use of closed network
 connection"), a refused dial a ConnectionRefusedError, a reset a
 ConnectionResetError.
 
-Deadlines are absolute time.time() values, as Go's are absolute times.
+A failed lookup is a DNSError ("lookup nosuchhost.invalid: no such host"),
+a port outside 0..65535 an AddrError ("address 73616: invalid port").
+
+Deadlines are absolute time.time() values, as Go's are absolute times; one
+too far away for the runtime's clock (inf, ~292 years) is no deadline, -inf
+has passed, NaN is a ValueError. dial's timeout is seconds (None or 0: none).
 Name resolution that is not numeric runs through gmp.syscall, so it does not
 hold up the goroutine's P.
 """
 import errno as _errno
 import io as _io
+import operator as _operator
 import os as _os
 import socket as _socket
 import time as _time
@@ -34,7 +40,7 @@ import time as _time
 from gmp._core import PollDesc, NetClosingError, DeadlineExceededError, syscall as _syscall
 
 __all__ = [
-    "listen", "dial", "Listener", "Conn", "OpError", "AddrError", "TCPAddr", "UnixAddr",
+    "listen", "dial", "Listener", "Conn", "OpError", "AddrError", "DNSError", "TCPAddr", "UnixAddr",
     "NetClosingError", "DeadlineExceededError", "ErrClosed",
 ]
 
@@ -116,6 +122,43 @@ class AddrError(ValueError):
         self.addr = addr
 
 
+class DNSError(_socket.gaierror):
+    """A failed name or service lookup (Go's *net.DNSError):
+    "lookup nosuchhost.invalid: no such host". err is the reason, name what
+    was looked up; is_not_found, is_temporary and is_timeout classify it.
+    A socket.gaierror, so code that catches gaierror still does."""
+
+    def __init__(self, err, name, server="", errno=None, is_not_found=False,
+                 is_temporary=False, is_timeout=False):
+        super().__init__(errno, err)
+        self.err = err
+        self.name = name
+        self.server = server
+        self.is_not_found = is_not_found
+        self.is_temporary = is_temporary
+        self.is_timeout = is_timeout
+
+    def __str__(self):
+        s = "lookup " + self.name
+        if self.server:
+            s += " on " + self.server
+        return s + ": " + self.err
+
+    def timeout(self):
+        return self.is_timeout
+
+    def temporary(self):
+        return self.is_timeout or self.is_temporary
+
+    def __reduce__(self):
+        return (_dnserror, (self.err, self.name, self.server, self.errno, self.is_not_found,
+                            self.is_temporary, self.is_timeout))
+
+
+def _dnserror(*args):
+    return DNSError(*args)
+
+
 class OpError(OSError):
     """A failed network operation (Go's *net.OpError). op is "read",
     "write", "dial", "accept", "listen" or "close"; err the underlying
@@ -123,7 +166,9 @@ class OpError(OSError):
 
     def __init__(self, op, net, source, addr, err):
         no = getattr(err, "errno", None)
-        super().__init__(no, _errtext(err))
+        # OSError's own __init__, not super(): in a class made by _operror
+        # the next __init__ is err's class's, whose arguments differ
+        OSError.__init__(self, no, _errtext(err))
         self.op = op
         self.net = net
         self.source = source
@@ -168,7 +213,7 @@ def _operror(op, net, source, addr, err):
 
 def _errtext(err):
     """Go's text for an error: syscall errors lower-case, prefixed by the call."""
-    if isinstance(err, (NetClosingError, DeadlineExceededError)):
+    if isinstance(err, (NetClosingError, DeadlineExceededError, DNSError)):
         return str(err)
     no = getattr(err, "errno", None)
     if isinstance(err, OSError) and no is not None:
@@ -191,33 +236,81 @@ _TCP = {"tcp": 0, "tcp4": _socket.AF_INET, "tcp6": _socket.AF_INET6}
 
 
 def _splithostport(address):
-    """Go's net.SplitHostPort."""
+    """Go's net.SplitHostPort for a str; (host, port) tuples are taken as
+    they are. Returns (host, port string or int)."""
     if isinstance(address, tuple):
-        return str(address[0]), int(address[1])
+        if len(address) != 2:
+            raise TypeError("gmp.net: an address tuple is (host, port), not %d items" % len(address))
+        host, port = address
+        if not isinstance(host, str):
+            raise TypeError("gmp.net: host must be a str, not %s" % type(host).__name__)
+        if not isinstance(port, str):
+            if isinstance(port, bool):
+                raise TypeError("gmp.net: port must be an int or a str, not bool")
+            try:
+                port = _operator.index(port)
+            except TypeError:
+                raise TypeError("gmp.net: port must be an int or a str, not %s"
+                                % type(port).__name__) from None
+        return host, port
     if not isinstance(address, str):
         raise TypeError("gmp.net: address must be a str 'host:port' or a (host, port) tuple")
+    i = address.rfind(":")
+    if i < 0:
+        raise AddrError("missing port in address", address)
+    j = k = 0                   # no '[' before j, no ']' before k
     if address.startswith("["):
         end = address.find("]")
         if end < 0:
             raise AddrError("missing ']' in address", address)
-        host, rest = address[1:end], address[end + 1:]
-        if not rest.startswith(":"):
+        if end + 1 != i:
+            if end + 1 < len(address) and address[end + 1] == ":":
+                raise AddrError("too many colons in address", address)
             raise AddrError("missing port in address", address)
-        port = rest[1:]
+        host = address[1:end]
+        j, k = 1, end + 1
     else:
-        i = address.rfind(":")
-        if i < 0:
-            raise AddrError("missing port in address", address)
-        host, port = address[:i], address[i + 1:]
+        host = address[:i]
         if ":" in host:
             raise AddrError("too many colons in address", address)
+    if "[" in address[j:]:
+        raise AddrError("unexpected '[' in address", address)
+    if "]" in address[k:]:
+        raise AddrError("unexpected ']' in address", address)
+    return host, address[i + 1:]
+
+
+def _lookupport(network, service):
+    """Go's LookupPort: a port number for a port string ("80", "+80", "",
+    "http") or an int. Invariant: the result is in 0..65535; anything else
+    is AddrError "address <port>: invalid port" (Go's wording), never a
+    number the kernel would silently take modulo 65536."""
+    if isinstance(service, int):
+        port = service
+    else:
+        digits = service[1:] if service[:1] in ("+", "-") else service
+        if digits == "" or (digits.isascii() and digits.isdigit()):
+            # numeric, as Go's parsePort: ASCII digits after one optional
+            # sign ("" is port 0); more than 6 significant digits is out of
+            # range whatever follows (and int() is never given 4300 digits)
+            digits = digits.lstrip("0")
+            port = int(digits) if 0 < len(digits) <= 6 else (0 if not digits else 1 << 20)
+            if service.startswith("-"):
+                port = -port
+        else:
+            port = _lookupservice(network, service)
+    if not 0 <= port <= 65535:
+        raise AddrError("invalid port", str(service))
+    return port
+
+
+def _lookupservice(network, service):
+    """A service name's port ("http" -> 80) from the services database;
+    Go's DNSError "lookup tcp/<name>: unknown port" when there is none."""
     try:
-        p = int(port) if port else 0
-    except ValueError:
-        p = None
-    if p is None or not 0 <= p <= 65535:
-        raise AddrError("invalid port", address)
-    return host, p
+        return _syscall(_socket.getservbyname, service.lower(), "tcp")
+    except (OSError, ValueError):
+        raise DNSError("unknown port", "tcp/" + service, is_not_found=True) from None
 
 
 def _resolve(network, address, passive):
@@ -225,6 +318,7 @@ def _resolve(network, address, passive):
     if network not in _TCP:
         raise _unknown(network)
     host, port = _splithostport(address)
+    port = _lookupport(network, port)
     fam = _TCP[network]
     if host == "" and passive:
         if fam == _socket.AF_INET:
@@ -234,14 +328,60 @@ def _resolve(network, address, passive):
         return [(_socket.AF_INET, ("0.0.0.0", port))]
     if host == "":
         host = "127.0.0.1" if fam != _socket.AF_INET6 else "::1"
+    if "\0" in host:
+        # getaddrinfo would see the name cut at the NUL ("127.0.0.1\0x" is
+        # 127.0.0.1); Go finds no such host for a name that is no domain name
+        raise DNSError("no such host", host, is_not_found=True)
     flags = _socket.AI_PASSIVE if passive else 0
     try:
         infos = _socket.getaddrinfo(host, port, fam, _socket.SOCK_STREAM, 0,
                                     flags | _socket.AI_NUMERICHOST)
-    except _socket.gaierror:
+    except (OSError, ValueError):
+        if fam and _isip(host):
+            # an IP literal of the other family ("::1" for tcp4): Go's wording
+            raise AddrError("no suitable address found", host) from None
         # a name: resolution may block on the network, so it moves off the P
-        infos = _syscall(_socket.getaddrinfo, host, port, fam, _socket.SOCK_STREAM, 0, flags)
+        infos = _lookuphost(host, port, fam, flags)
     return [(i[0], i[4]) for i in infos]
+
+
+def _lookuphost(host, port, fam, flags):
+    """getaddrinfo for a host name, off the P. Its failures are Go's
+    *net.DNSError, worded as Go's resolver that calls getaddrinfo words them:
+    "lookup <host>: no such host" for a name that does not exist, the
+    errno's text for a system error, getaddrinfo's own text otherwise
+    ("Temporary failure in name resolution" for EAI_AGAIN, temporary())."""
+    try:
+        return _syscall(_socket.getaddrinfo, host, port, fam, _socket.SOCK_STREAM, 0, flags)
+    except _socket.gaierror as e:
+        no = e.errno
+        if no in _EAI_NOTFOUND:
+            raise DNSError("no such host", host, errno=no, is_not_found=True) from None
+        raise DNSError(e.strerror or str(e), host, errno=no,
+                       is_temporary=no == _EAI_AGAIN) from None
+    except UnicodeError:
+        # not a valid domain name (an empty or over-long label): Go reports
+        # such a name as not found without asking anyone
+        raise DNSError("no such host", host, is_not_found=True) from None
+    except OSError as e:
+        # EAI_SYSTEM: CPython raises the errno's OSError
+        raise DNSError(_errtext(e), host, errno=getattr(_socket, "EAI_SYSTEM", None)) from None
+    except ValueError:
+        raise DNSError("no such host", host, is_not_found=True) from None
+
+
+def _isip(host):
+    for f in (_socket.AF_INET, _socket.AF_INET6):
+        try:
+            _socket.inet_pton(f, host.split("%", 1)[0])
+            return True
+        except (OSError, ValueError):
+            pass
+    return False
+
+
+_EAI_NOTFOUND = {getattr(_socket, n) for n in ("EAI_NONAME", "EAI_NODATA") if hasattr(_socket, n)}
+_EAI_AGAIN = getattr(_socket, "EAI_AGAIN", None)
 
 
 class _UnknownNetwork(ValueError):
@@ -258,6 +398,13 @@ def _newsock(family):
 
 # ---- connections ----------------------------------------------------------
 
+# One read returns at most what the socket's receive buffer holds, so a
+# larger n is capped: the buffer for n bytes is allocated before the read
+# (and kept while the goroutine is parked), so read(2**40) used to be a
+# MemoryError and read(2**30) a GiB held per parked reader.
+_READMAX = 16 << 20
+
+
 class Conn:
     """A stream connection (Go's net.Conn). Only one goroutine may be
     blocked reading, and one writing, at a time."""
@@ -272,10 +419,15 @@ class Conn:
 
     def read(self, n=65536):
         """Reads up to n bytes, parking until some arrive; b"" at end of stream."""
+        if n > _READMAX:
+            n = _READMAX
         try:
             return self._pd.read(n)
         except OSError as e:
             raise self._err("read", e) from None
+        except OverflowError:
+            # only a negative n too large for ssize_t gets here
+            raise ValueError("gmp: negative read size") from None
 
     def readinto(self, buf):
         """Reads into a writable buffer; returns the count (0 at end of stream)."""
@@ -517,23 +669,57 @@ def _somaxconn():
         return 4096
 
 
+def _unixpath(address):
+    """A unix socket address as a str or bytes path (os.PathLike accepted)."""
+    try:
+        return _os.fspath(address)
+    except TypeError:
+        raise TypeError("gmp.net: a unix address is a path (str, bytes or os.PathLike), not %s"
+                        % type(address).__name__) from None
+
+
+def _checknul(path, call):
+    """A NUL after the first byte is EINVAL: the kernel would silently cut
+    the path there (a leading NUL is Linux's abstract namespace)."""
+    if ("\0" if isinstance(path, str) else b"\0") in path[1:]:
+        raise _syserr(_errno.EINVAL, call)
+
+
+def _backlog(backlog):
+    """listen's backlog: None for the system's maximum; an int, clamped to
+    0..2**31-1 (the kernel clamps it to somaxconn in any case)."""
+    if backlog is None:
+        return _somaxconn()
+    if isinstance(backlog, bool):
+        raise TypeError("gmp.net: backlog must be an int, not bool")
+    try:
+        backlog = _operator.index(backlog)
+    except TypeError:
+        raise TypeError("gmp.net: backlog must be an int, not %s" % type(backlog).__name__) from None
+    return max(0, min(backlog, 0x7fffffff))
+
+
 def listen(network, address, backlog=None):
     """Listens on address: network "tcp", "tcp4", "tcp6" with "host:port"
     (":0" picks a port, "" listens on every interface), or "unix" with a
     path. Returns a Listener. Mirrors Go's net.Listen."""
-    if backlog is None:
-        backlog = _somaxconn()
+    backlog = _backlog(backlog)
     if network == "unix":
+        address = _unixpath(address)
         sock = _newsock(_socket.AF_UNIX)
         try:
+            _checknul(address, "bind")
             sock.bind(address)
             sock.listen(backlog)
-            return Listener(sock, network, unlink=address if isinstance(address, str)
-                            and not address.startswith("\0") else None)
-        except OSError as e:
+            return Listener(sock, network, unlink=address if address[:1] not in ("\0", b"\0")
+                            else None)
+        except (OSError, ValueError) as e:
             sock.close()
             e._gmp_call = "bind"
-            raise _operror("listen", network, None, UnixAddr(address), e) from None
+            raise _operror("listen", network, None, _mkaddr(_socket.AF_UNIX, address), e) from None
+        except BaseException:
+            sock.close()            # a TypeError for a path that is no path
+            raise
     try:
         addrs = _resolve(network, address, True)
     except (OSError, ValueError) as e:
@@ -553,16 +739,42 @@ def listen(network, address, backlog=None):
             e._gmp_call = "bind"
             if err is None:
                 err = _operror("listen", network, None, _mkaddr(fam, sa[:2]), e)
+        except BaseException:
+            sock.close()
+            raise
     raise err
+
+
+def _dialdeadline(timeout):
+    """The absolute deadline for dial's timeout: None for no timeout (None,
+    or 0 as Go's Dialer.Timeout), inf for one too large to matter; a
+    negative timeout has already passed. NaN and non-numbers are errors."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, (bool, str, bytes, bytearray)):
+        raise TypeError("gmp.net: dial timeout must be seconds or None, not %s"
+                        % type(timeout).__name__)
+    try:
+        t = float(timeout)
+    except OverflowError:               # an int beyond float range
+        t = float("inf") if timeout > 0 else float("-inf")
+    if t != t:
+        raise ValueError("gmp.net: dial timeout is NaN")
+    if t == 0:
+        return None
+    return _time.time() + t
 
 
 def dial(network, address, timeout=None):
     """Connects to address ("host:port" for tcp/tcp4/tcp6, a path for unix)
     and returns a Conn, trying each resolved address in turn. timeout (seconds)
-    bounds the whole dial. Mirrors Go's net.Dial / DialTimeout."""
-    deadline = _time.time() + timeout if timeout is not None else None
+    bounds the whole dial; None or 0 is none, as in Go. Mirrors Go's
+    net.Dial / DialTimeout."""
+    deadline = _dialdeadline(timeout)
     if network == "unix":
-        return _connect(_socket.AF_UNIX, address, network, UnixAddr(address), deadline)
+        address = _unixpath(address)
+        return _connect(_socket.AF_UNIX, address, network, _mkaddr(_socket.AF_UNIX, address),
+                        deadline)
     try:
         addrs = _resolve(network, address, False)
     except (OSError, ValueError) as e:
@@ -580,9 +792,14 @@ def dial(network, address, timeout=None):
 
 
 def _connect(fam, sa, network, raddr, deadline):
+    if deadline is not None and deadline <= _time.time():
+        # Go checks the deadline before each address: none is tried
+        raise _operror("dial", network, None, raddr, DeadlineExceededError())
     sock = _newsock(fam)
     pd = None
     try:
+        if fam == _socket.AF_UNIX:
+            _checknul(sa, "connect")
         pd = PollDesc(sock.fileno())
         err = sock.connect_ex(sa)
         if err in (_errno.EINPROGRESS, _errno.EALREADY, _errno.EINTR):
@@ -598,7 +815,7 @@ def _connect(fam, sa, network, raddr, deadline):
         if fam != _socket.AF_UNIX:
             sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         return Conn(sock, network, raddr, pd)
-    except OSError as e:
+    except (OSError, ValueError) as e:
         if pd is not None:
             pd.close()
         sock.close()

@@ -1,5 +1,6 @@
 """gmp.context: Go's context semantics (context_test.go's behaviours)."""
 import gc
+import math
 import time
 import weakref
 
@@ -7,7 +8,7 @@ import pytest
 
 import gmp
 from gmp import context
-from conftest import wait_until
+from conftest import run_py, wait_until
 
 
 def ntimers():
@@ -306,3 +307,85 @@ def test_cancel_from_plain_thread(procs):
     t.start()
     assert got.recv() == (None, False)
     t.join()
+
+
+# ---- hostile values -----------------------------------------------------------
+
+def test_infinite_and_huge_deadlines_print_never_fire_and_arm_no_timer():
+    # repr used to raise OverflowError (gmtime(inf)); the timer behind such a
+    # deadline could never fire, so none is armed
+    timers0 = ntimers()
+    bg = context.background()
+    for make, d in [(lambda: context.with_deadline(bg, math.inf), math.inf),
+                    (lambda: context.with_timeout(bg, math.inf), math.inf),
+                    (lambda: context.with_timeout(bg, 10 ** 400), math.inf),
+                    (lambda: context.with_deadline(bg, 1e300), 1e300)]:
+        ctx, cancel = make()
+        assert ctx.deadline() == d
+        assert repr(ctx) in ("context.Background.WithDeadline(inf [inf])",
+                             "context.Background.WithDeadline(1e+300 [1e+300s])")
+        assert ctx.err() is None and not is_closed(ctx.done())
+        assert ntimers() == timers0
+        # a child with a real timeout still fires under it
+        child, cc = context.with_timeout(ctx, 0.01)
+        child.done().recv()
+        assert child.err() is context.DeadlineExceeded and ctx.err() is None
+        cancel()
+        assert ctx.err() is context.Canceled
+        cc()
+    for make in (lambda: context.with_deadline(bg, -math.inf),
+                 lambda: context.with_timeout(bg, -math.inf),
+                 lambda: context.with_deadline(bg, -1e300)):
+        ctx, _ = make()
+        assert ctx.err() is context.DeadlineExceeded
+        assert repr(ctx).startswith("context.Background.WithDeadline(")
+    assert ntimers() == timers0
+
+
+def test_timer_horizon_is_half_the_clock_range():
+    # a timer at now + d must not overflow the int64 monotonic clock for any
+    # uptime: from 2**62 ns (~146 years) on, a deadline arms no timer
+    timers0 = ntimers()
+    far, cfar = context.with_timeout(context.background(), 5e9)
+    assert ntimers() == timers0 and far.err() is None
+    near, cnear = context.with_timeout(context.background(), 4e9)
+    assert ntimers() == timers0 + 1
+    cfar(); cnear()
+    assert ntimers() == timers0
+
+
+def test_infinite_deadline_alone_is_a_deadlock_not_a_hang():
+    # nothing can ever cancel it: checkdead sees no timer and reports it
+    r = run_py("""
+        import math, gmp
+        from gmp import context
+        ctx, cancel = context.with_deadline(context.background(), math.inf)
+        ctx.done().recv()
+    """, timeout=30)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "all goroutines are asleep - deadlock!" in r.stderr
+
+
+def test_nil_parent_panics_everywhere():
+    for make in (lambda: context.with_deadline(None, time.time() + 1),
+                 lambda: context.with_timeout(None, 1),
+                 lambda: context.with_timeout(None, None),
+                 lambda: context.with_cancel(None),
+                 lambda: context.with_cancel_cause(None),
+                 lambda: context.with_value(None, "k", "v"),
+                 lambda: context.without_cancel(None)):
+        with pytest.raises(gmp.Panic, match="^cannot create context from nil parent$"):
+            make()
+
+
+def test_bad_deadline_and_timeout_values():
+    bg = context.background()
+    with pytest.raises(ValueError, match="^context: timeout is NaN$"):
+        context.with_timeout(bg, math.nan)
+    with pytest.raises(ValueError, match="^context: deadline is NaN$"):
+        context.with_deadline(bg, math.nan)
+    for bad in ("5", b"5", True, None, [1]):
+        with pytest.raises(TypeError):
+            context.with_timeout(bg, bad)       # "5" used to mean 5 seconds
+        with pytest.raises(TypeError):
+            context.with_deadline(bg, bad)

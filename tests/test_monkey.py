@@ -271,3 +271,87 @@ print(order)
 """, env={"GOMAXPROCS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == "['other', ('ready', True)]"
+
+
+def test_timeout_values_are_checked_as_cpython_checks_them():
+    # settimeout and time.sleep take and refuse exactly what the unpatched
+    # calls do (inf used to be taken and to time out at once); the largest
+    # timeout CPython takes waits instead of timing out
+    r = run_py("""
+import _socket, decimal, math, time
+orig_sleep = time.sleep
+def outcome(f, v):
+    try:
+        return ("ok", f(v))
+    except Exception as e:
+        return (type(e).__name__, str(e))
+VALUES = [math.inf, -math.inf, math.nan, 1e300, 1e10, 9.2e9, -1, -0.0, 0, 0.25, True,
+          "5", b"1", decimal.Decimal("1.5"), 10 ** 30, None, [1]]
+def settimeout_outcomes(cls):
+    s = cls()
+    try:
+        return [outcome(lambda v: (s.settimeout(v), s.gettimeout())[1], v) for v in VALUES]
+    finally:
+        s.close()
+def sleep_outcomes(sleep):
+    # only values that raise or return at once
+    return [outcome(sleep, v) for v in VALUES
+            if not (isinstance(v, (int, float)) and v == v and v > 0)]
+import socket
+want = settimeout_outcomes(socket.socket), sleep_outcomes(orig_sleep)
+import gmp.monkey
+gmp.monkey.patch_all()
+import gmp, threading
+assert socket.socket is not _socket.socket
+got = gmp.chan(1)
+gmp.go(lambda: got.send((settimeout_outcomes(socket.socket), sleep_outcomes(time.sleep))))
+in_goroutine = got.recv()
+box = []
+t = threading.Thread(target=lambda: box.append((settimeout_outcomes(socket.socket),
+                                                 sleep_outcomes(time.sleep))))
+t.start(); t.join()
+for name, res in (("goroutine", in_goroutine), ("thread", box[0])):
+    for w, g, what in zip(want, res, ("settimeout", "sleep")):
+        assert w == g, (name, what, [(a, b) for a, b in zip(w, g) if a != b])
+def far():
+    a, b = socket.socketpair()
+    with a, b:
+        a.settimeout(9.2e9)             # the largest CPython takes: ~292 years
+        gmp.go(lambda: (gmp.sleep(0.02), b.sendall(b"late")))
+        got.send(a.recv(4))
+gmp.go(far)
+print(got.recv())
+""")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "b'late'"
+
+
+def test_connect_to_a_name_checks_the_port_as_cpython_does():
+    # the name used to be resolved together with the port, and getaddrinfo
+    # takes 73616 as 73616 % 65536 = 8080 and "80" as 80
+    r = run_py("""
+import socket
+def outcomes():
+    res = []
+    for port in (73616, -1, "80", 1.5, None):
+        for call in ("connect", "connect_ex"):
+            s = socket.socket()
+            try:
+                res.append(("ok", getattr(s, call)(("localhost", port))))
+            except Exception as e:
+                res.append((type(e).__name__, str(e).replace("connect_ex()", "connect()")))
+            finally:
+                s.close()
+    return res
+want = outcomes()
+import gmp.monkey
+gmp.monkey.patch_socket()
+import gmp
+got = gmp.chan(1)
+gmp.go(lambda: got.send(outcomes()))
+g = got.recv()
+assert g == want, [(a, b) for a, b in zip(want, g) if a != b]
+print(len(g), all(w[0] != "ok" for w in want))
+""")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == "10 True"

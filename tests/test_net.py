@@ -1,11 +1,16 @@
 """gmp.net and the netpoller: Go's net semantics on loopback.
 
 Every test checks that it leaves no goroutine and no fd behind."""
+import gc
+import math
 import os
+import pickle
+import select
 import socket
 import struct
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -505,3 +510,295 @@ def test_stress_close_and_deadlines_racing_readers_and_writers(clean):
         assert len(outcomes) == 400
     finally:
         gmp.runtime.gomaxprocs(prev)
+
+
+# ---- hostile values: deadlines, timeouts, ports, names ------------------------
+
+FAR = [math.inf, 1e300, "wall+1e10", 10 ** 400]   # beyond int64 nanoseconds of the clock
+
+
+def far(v):
+    return time.time() + 1e10 if v == "wall+1e10" else v
+
+
+def test_far_deadlines_never_fire_and_minus_inf_has_passed(clean):
+    # the deadline used to be cast from a double to int64 out of range
+    # (undefined; it came out negative), so each of these was "already passed"
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        c, s = connected(ln)
+        with c, s:
+            n0 = _core._sched_counts()["ntimers"]
+            for v in FAR:
+                c.set_read_deadline(time.time() - 1)    # passed, then moved away
+                c.set_read_deadline(far(v))
+
+                def late():
+                    try:
+                        parked_in_io()
+                        s.write(b"r")
+                    except (OSError, AssertionError):
+                        pass                # the read failed: the assert below reports it
+                gmp.go(late)
+                assert c.read(1) == b"r", v             # parked, then woken by data
+                c.set_write_deadline(far(v))
+                assert c.write(b"w") == 1
+                assert s.read(1) == b"w"
+                c.set_deadline(far(v))
+                assert _core._sched_counts()["ntimers"] == n0   # no timer armed for "never"
+            c.set_deadline(-math.inf)
+            with pytest.raises(TimeoutError, match="i/o timeout$"):
+                c.read(1)
+            with pytest.raises(TimeoutError, match="i/o timeout$"):
+                c.write(b"x")
+            c.set_deadline(-10 ** 400)
+            with pytest.raises(TimeoutError):
+                c.read(1)
+            c.set_deadline(None)
+
+
+def test_bad_deadline_values_are_clear_errors(clean):
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        c, s = connected(ln)
+        with c, s:
+            with pytest.raises(ValueError, match="^gmp: deadline is NaN$"):
+                c.set_read_deadline(math.nan)
+            for bad in (True, "soon", b"1", [1]):
+                with pytest.raises(TypeError):
+                    c.set_deadline(bad)
+            with pytest.raises(TypeError):
+                ln.set_deadline(False)
+            s.write(b"ok")                  # none of them left a deadline behind
+            assert c.read(2) == b"ok"
+
+
+def test_listener_far_deadline_never_fires(clean):
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        ln.set_deadline(math.inf)
+        out = gmp.chan(1)
+
+        def dialer():
+            try:
+                parked_in_io()              # accept is parked, not failed
+                out.send(net.dial("tcp", str(ln.addr)))
+            except (OSError, AssertionError) as e:
+                out.send(e)
+        gmp.go(dialer)
+        try:
+            s = ln.accept()
+        except OSError:
+            out.recv()
+            raise
+        with s, out.recv() as c:
+            c.write(b"hi")
+            assert s.read() == b"hi"
+
+
+def accept_into(ln, ch):
+    try:
+        ch.send(ln.accept())
+    except OSError as e:
+        ch.send(e)
+
+
+def test_dial_timeout_values(clean):
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        addr = str(ln.addr)
+        # inf, an int beyond float range, and 0 (Go's Dialer.Timeout: none)
+        # bound nothing; each used to be an i/o timeout at once
+        for t in (math.inf, 10 ** 400, 0, 1e300):
+            got = gmp.chan(1)
+            gmp.go(accept_into, ln, got)
+            try:
+                c = net.dial("tcp", addr, timeout=t)
+            except OSError:
+                ln.close()                  # ends the accept
+                got.recv()
+                raise
+            with c, got.recv() as s:
+                c.write(b"t")
+                assert s.read() == b"t"
+        # a deadline that has passed fails before a connection is attempted
+        for t in (-1, -math.inf):
+            with pytest.raises(TimeoutError) as ei:
+                net.dial("tcp", addr, timeout=t)
+            assert str(ei.value) == "dial tcp %s: i/o timeout" % addr
+        r, _, _ = select.select([ln.fileno()], [], [], 0)
+        assert r == []                      # nothing reached the listener
+        with pytest.raises(ValueError, match="^gmp.net: dial timeout is NaN$"):
+            net.dial("tcp", addr, timeout=math.nan)
+        for bad in ("5", True, b"1"):
+            with pytest.raises(TypeError):
+                net.dial("tcp", addr, timeout=bad)
+
+
+@pytest.mark.parametrize("address, port", [
+    (("127.0.0.1", 73616), "73616"),        # used to bind 73616 % 65536 = 8080
+    (("127.0.0.1", -1), "-1"),
+    (("127.0.0.1", 1 << 64), str(1 << 64)),
+    ("127.0.0.1:73616", "73616"),
+    ("127.0.0.1:-1", "-1"),
+    ("127.0.0.1:65536", "65536"),
+    ("127.0.0.1:99999999999999999999", "99999999999999999999"),
+    ("127.0.0.1:" + "9" * 5000, "9" * 5000),  # beyond int()'s digit limit
+    ("[::1]:70000", "70000"),
+])
+def test_ports_out_of_range_are_go_addr_errors(clean, address, port):
+    for op, f in (("listen", net.listen), ("dial", net.dial)):
+        with pytest.raises(ValueError) as ei:
+            f("tcp", address)
+        assert str(ei.value) == "%s tcp: address %s: invalid port" % (op, port)
+        assert isinstance(ei.value, net.OpError) and isinstance(ei.value.err, net.AddrError)
+
+
+def test_port_strings_and_types_as_go_parses_them(clean):
+    r = net._resolve
+    assert r("tcp4", "127.0.0.1:+80", False) == [(socket.AF_INET, ("127.0.0.1", 80))]
+    assert r("tcp4", "127.0.0.1:0080", False) == [(socket.AF_INET, ("127.0.0.1", 80))]
+    assert r("tcp4", "127.0.0.1:" + "0" * 30 + "81", False)[0][1] == ("127.0.0.1", 81)
+    assert r("tcp4", "127.0.0.1:", False)[0][1] == ("127.0.0.1", 0)
+    assert r("tcp4", ("127.0.0.1", "82"), False)[0][1] == ("127.0.0.1", 82)
+    try:
+        http = socket.getservbyname("http", "tcp")
+    except OSError:
+        http = None
+    if http is not None:                    # a service name, as Go looks it up
+        assert r("tcp4", "127.0.0.1:HTTP", False)[0][1] == ("127.0.0.1", http)
+    # not a number (Go takes only ASCII digits) and no such service
+    for service in ("nosuchservice", "\u0668\u0660", " 80", "8_0", "80 "):
+        with pytest.raises(socket.gaierror) as ei:
+            net.listen("tcp", "127.0.0.1:" + service)
+        assert str(ei.value) == "listen tcp: lookup tcp/%s: unknown port" % service
+        assert isinstance(ei.value.err, net.DNSError) and ei.value.err.is_not_found
+    for bad in [("127.0.0.1", 1.5), ("127.0.0.1", True), ("127.0.0.1", None),
+                (None, 80), (b"127.0.0.1", 80), ("127.0.0.1",), ("127.0.0.1", 80, 0), 80]:
+        with pytest.raises(TypeError):
+            net.listen("tcp", bad)
+        with pytest.raises(TypeError):
+            net.dial("tcp", bad)
+    # Go's SplitHostPort for misplaced brackets
+    for address, err in [("[::1]x:80", "missing port in address"),
+                         ("[::1]:80:81", "too many colons in address"),
+                         ("a]b:80", "unexpected ']' in address"),
+                         ("a[b:80", "unexpected '[' in address"),
+                         ("[a[b]:80", "unexpected '[' in address")]:
+        with pytest.raises(ValueError) as ei:
+            net.dial("tcp", address)
+        assert str(ei.value) == "dial tcp: address %s: %s" % (address, err)
+    with pytest.raises(ValueError) as ei:
+        net.dial("tcp4", "[::1]:80")
+    assert str(ei.value) == "dial tcp4: address ::1: no suitable address found"
+
+
+def test_failed_lookup_is_a_go_dns_error(clean):
+    # a reserved name that cannot exist (RFC 6761); no network is needed
+    # to learn that, but a host without a resolver may report it temporary
+    for op, f in (("listen", net.listen), ("dial", net.dial)):
+        with pytest.raises(OSError) as ei:
+            f("tcp", "nosuchhost.invalid:80")
+        e = ei.value
+        assert isinstance(e, net.OpError) and isinstance(e, socket.gaierror)
+        assert isinstance(e.err, net.DNSError) and e.err.name == "nosuchhost.invalid"
+        assert str(e).startswith("%s tcp: lookup nosuchhost.invalid: " % op)
+        if e.err.errno == socket.EAI_NONAME:
+            assert str(e) == "%s tcp: lookup nosuchhost.invalid: no such host" % op
+            assert e.err.is_not_found
+
+
+def test_a_nul_in_a_host_is_no_such_host(clean):
+    # getaddrinfo takes a C string: the name used to be cut at the NUL, so
+    # this listened on 127.0.0.1 and dialled localhost
+    for op, f, host in (("listen", net.listen, "127.0.0.1\0evil"),
+                        ("dial", net.dial, "localhost\0.invalid")):
+        with pytest.raises(socket.gaierror) as ei:
+            f("tcp", host + ":0")
+        assert str(ei.value) == "%s tcp: lookup %s: no such host" % (op, host)
+        assert ei.value.err.is_not_found
+
+
+def test_getaddrinfo_errors_map_to_go_wording(clean, monkeypatch):
+    real = socket.getaddrinfo
+    fail = {}
+
+    def fake(host, *args):
+        if host in fail:
+            raise fail[host]
+        return real(host, *args)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    cases = [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "no such host",
+         True, False),
+        (socket.gaierror(socket.EAI_NODATA, "No address associated with hostname"),
+         "no such host", True, False),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+         "Temporary failure in name resolution", False, True),
+        (socket.gaierror(socket.EAI_FAIL, "Non-recoverable failure in name resolution"),
+         "Non-recoverable failure in name resolution", False, False),
+        (OSError(24, "Too many open files"), "too many open files", False, False),
+        (UnicodeError("label empty or too long"), "no such host", True, False),
+    ]
+    for exc, text, notfound, temporary in cases:
+        fail["h.invalid"] = exc
+        with pytest.raises(OSError) as ei:
+            net.dial("tcp", "h.invalid:1")
+        e = ei.value
+        assert str(e) == "dial tcp: lookup h.invalid: " + text
+        assert e.err.is_not_found == notfound and e.err.temporary() == temporary
+        assert not e.timeout()
+        back = pickle.loads(pickle.dumps(e))
+        assert str(back) == str(e) and isinstance(back.err, net.DNSError)
+
+
+def test_listen_backlog_and_unix_path_values(clean, tmp_path):
+    for backlog in (-5, 0, 10 ** 30):
+        with net.listen("tcp", "127.0.0.1:0", backlog=backlog) as ln:
+            assert ln.addr.port > 0
+    for bad in ("x", 1.5, True):
+        with pytest.raises(TypeError):
+            net.listen("tcp", "127.0.0.1:0", backlog=bad)
+    # a path that is no path: a clear error, and the socket is closed at once
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for bad in (123, None):
+            try:
+                net.listen("unix", bad)
+            except TypeError:
+                pass
+            else:
+                raise AssertionError("listen unix %r did not fail" % (bad,))
+        gc.collect()
+    assert not [x for x in w if issubclass(x.category, ResourceWarning)]
+    # a NUL inside the path: the kernel would bind the path cut there (and
+    # close() could not unlink it); Go's syscall error instead
+    path = str(tmp_path / "a\0b")
+    with pytest.raises(OSError) as ei:
+        net.listen("unix", path)
+    assert str(ei.value) == "listen unix %s: bind: invalid argument" % path
+    with pytest.raises(OSError) as ei:
+        net.dial("unix", path.encode())
+    assert str(ei.value) == "dial unix %s: connect: invalid argument" % path
+    assert os.listdir(tmp_path) == []
+    # bytes and path-like paths are unlinked on close like str ones
+    for p in (tmp_path / "p.sock", os.fsencode(tmp_path / "b.sock")):
+        with net.listen("unix", p) as ln:
+            with net.dial("unix", p) as c, ln.accept() as s:
+                c.write(b"u")
+                assert s.read() == b"u"
+        assert os.listdir(tmp_path) == []
+
+
+def test_read_sizes(clean):
+    # a read returns what has arrived, so a huge n is no huge buffer: 2**40
+    # used to be a MemoryError, -10**30 an OverflowError
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        c, s = connected(ln)
+        with c, s:
+            for n in (2 ** 40, 10 ** 30, 2 ** 63):
+                s.write(b"big")
+                assert c.read(n) == b"big"
+            for n in (-1, -(10 ** 30)):
+                with pytest.raises(ValueError, match="^gmp: negative read size$"):
+                    c.read(n)
+            for bad in (1.5, "1", None):
+                with pytest.raises(TypeError):
+                    c.read(bad)
+            assert c.read(0) == b""

@@ -48,6 +48,12 @@ cdef extern from "<errno.h>" nogil:
 cdef extern from "<string.h>" nogil:
     char *strerror(int errnum)
 
+cdef extern from "<stdint.h>" nogil:
+    const int64_t INT64_MAX
+
+cdef extern from "<math.h>" nogil:
+    const double INFINITY
+
 cdef extern from "Python.h":
     bytes PyBytes_FromStringAndSize(const char *s, Py_ssize_t n)
     char *PyBytes_AS_STRING(object b)
@@ -278,6 +284,42 @@ cdef int pd_wait_thread(PollDesc pd, int mode) except -1:
             PyErr_CheckSignals()
 
 
+cdef int64_t deadline2ns(object t) except? -2:
+    """A PollDesc deadline for t (absolute time.time() seconds): 0 for none,
+    -1 for one already passed, else the monotonic nanotime it falls at.
+    Invariant: the result is 0, -1 or a nanotime > now that fits in int64:
+    the wall-clock distance is converted in floating point and compared with
+    the room left before INT64_MAX before any cast (a double cast to int64
+    out of range is undefined and came out negative, so inf or time.time() +
+    1e10 used to mean "already passed"). A distance beyond that room is no
+    deadline: it could not fire for ~292 years of uptime."""
+    cdef double secs, left
+    cdef int64_t now, ns
+    if t is None:
+        return 0
+    if isinstance(t, bool):
+        raise TypeError("gmp: a deadline is time.time() seconds or None, not bool")
+    try:
+        secs = t
+    except OverflowError:
+        if not isinstance(t, int):
+            raise
+        secs = INFINITY if t > 0 else -INFINITY     # an int beyond float range
+    if secs == 0:
+        return 0                    # Go's zero Time: no deadline
+    if secs != secs:
+        raise ValueError("gmp: deadline is NaN")
+    now = gmp_nanotime()
+    left = (secs - gmp_walltime() / 1e9) * 1e9      # ns until the deadline
+    if left <= 0:
+        return -1
+    # 4096 ns of margin: INT64_MAX - now rounds by up to 512 ns as a double
+    if left >= <double>(INT64_MAX - now) - 4096.0:
+        return 0
+    ns = now + <int64_t>left
+    return ns if ns > now else -1
+
+
 @cython.binding(False)
 @cython.always_allow_keywords(False)
 cdef class PollDesc:
@@ -459,19 +501,13 @@ cdef class PollDesc:
 
     def set_deadline(self, t, bint read=True, bint write=True):
         """Sets the read and/or write deadline to t, an absolute time.time()
-        value; None or 0 clears it. A deadline in the past makes pending and
-        future operations fail with DeadlineExceededError until it is moved.
+        value; None or 0 clears it. A deadline in the past (-inf included)
+        makes pending and future operations fail with DeadlineExceededError
+        until it is moved; one too far away for the monotonic clock (inf,
+        1e300, time.time() + 1e10) is no deadline, as Go's time arithmetic
+        saturates. NaN is a ValueError.
         Mirrors runtime/netpoll.go:poll_runtime_pollSetDeadline."""
-        cdef int64_t ns = 0, now
-        cdef double secs
-        if t is not None and t != 0:
-            secs = t
-            if secs != secs:
-                raise ValueError("gmp: deadline is NaN")
-            now = gmp_nanotime()
-            ns = now + <int64_t>((secs - gmp_walltime() / 1e9) * 1e9)
-            if ns <= now:
-                ns = -1
+        cdef int64_t ns = deadline2ns(t)
         if self.closing:
             return
         if read:
