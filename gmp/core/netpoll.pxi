@@ -48,9 +48,6 @@ cdef extern from "<errno.h>" nogil:
 cdef extern from "<string.h>" nogil:
     char *strerror(int errnum)
 
-cdef extern from "<stdint.h>" nogil:
-    const int64_t INT64_MAX
-
 cdef extern from "<math.h>" nogil:
     const double INFINITY
 
