@@ -225,3 +225,97 @@ def test_preemption_keeps_the_goroutines_trace_function():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True", "True"]
+
+
+# Loops of every shape, each written on one line. On 3.11 a loop that jumps
+# back to its own instruction (the first two) raised no trace event at all,
+# so it was never preempted: its goroutine kept the only P for good and the
+# program could not exit.
+ONE_LINE_LOOPS = {
+    "while-true-pass": "def spin():\n    while True: pass\n",
+    "while-1-continue": "def spin():\n    while 1: continue\n",
+    "while-x-call": "def f():\n    return 1\ndef spin():\n    x = 1\n    while x: x = f()\n",
+    "listcomp-only": "def spin():\n    [0 for _ in iter(int, 1)]\n",
+    "genexp-in-c": "def spin():\n    sum(0 for _ in iter(int, 1))\n",
+    "generator": "def gen():\n    while True: yield 0\ndef spin():\n    for _ in gen(): pass\n",
+    "c-calls-only": "def spin():\n    while True: len(()); abs(-1)\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ONE_LINE_LOOPS))
+def test_one_line_loop_is_preempted(shape):
+    r = run_py("""
+        import gmp
+        from gmp import _core
+        exec(%r)
+        done = gmp.chan()
+        def other():
+            for i in range(3):
+                gmp.sleep(0.001)
+            done.send("finished")
+        gmp.go(spin)
+        gmp.go(other)
+        print(done.recv(), _core._preempt_counts()[1] > 0)
+    """ % ONE_LINE_LOOPS[shape], env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["finished", "True"]
+
+
+def test_one_line_loop_is_disarmed_and_its_trace_function_sees_nothing_of_it():
+    # On 3.11 sysmon turns on opcode events in the spinner's frame; the hook
+    # turns them off when it yields, and the goroutine's own trace function
+    # never gets those events (it asked for none).
+    r = run_py("""
+        import sys, gmp
+        from gmp import _core
+        events, frames = [], []
+        def tracer(frame, event, arg):
+            events.append(event)
+            return tracer
+        def spin():
+            sys.settrace(tracer)
+            frames.append(sys._getframe())
+            frames[0].f_trace = tracer
+            while True: pass
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 5:
+            gmp.sleep(0.001)
+        # the spinner is suspended in the hook, which has disarmed itself
+        print(frames[0].f_trace_opcodes, "opcode" in events, _core._preempt_counts()[2])
+    """, env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False", "0"]
+
+
+def test_preemption_keeps_a_debuggers_opcode_tracing():
+    # A debugger tracing opcodes in a frame: on 3.11 the OPCODE event of an
+    # instruction goes to the function that took its LINE event, so the
+    # hook, having put the debugger's function back and yielded at the LINE
+    # event, was called again, and used to uninstall the debugger's function.
+    r = run_py("""
+        import sys, time, gmp
+        from gmp import _core
+        nopcode = [0]
+        def tracer(frame, event, arg):
+            if event == "opcode":
+                nopcode[0] += 1
+            return tracer
+        out = gmp.chan(1)
+        def spinner():
+            sys.settrace(tracer)
+            f = sys._getframe()
+            f.f_trace = tracer
+            f.f_trace_opcodes = True
+            t = time.monotonic()
+            while _core._preempt_counts()[1] < 20:
+                if time.monotonic() - t > 20:
+                    break
+            kept = sys.gettrace() is tracer
+            sys.settrace(None)
+            f.f_trace_opcodes = False
+            out.send(kept)
+        gmp.go(spinner)
+        print(out.recv(), _core._preempt_counts()[1] >= 20, nopcode[0] > 0)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "True"]

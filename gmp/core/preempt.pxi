@@ -4,7 +4,14 @@
 # hook in that M's thread and the hook yields there:
 #   - 3.11/3.12: a C trace function in the M's thread state
 #     (_PyEval_SetTrace); at its first event it puts back the thread's own
-#     trace function (a debugger's, coverage's), hands it that event, yields;
+#     trace function (a debugger's, coverage's), hands it that event, yields.
+#     On 3.11 a loop that jumps back to its own instruction (`while True:
+#     pass`, `while 1: continue`) raises no trace event at all: no new line,
+#     and CPython counts a jump as backward only if it lands on an earlier
+#     instruction. So sysmon also turns on opcode events (f_trace_opcodes)
+#     in the innermost frame, the one running such a loop, and the hook
+#     turns them off at its first event (3.12 reports every backward jump,
+#     a jump to itself included, as a LINE event);
 #   - 3.13+: local sys.monitoring JUMP and PY_START events on the code
 #     objects of the goroutine's current frames (the innermost may be a
 #     callee without loops, e.g. a sort key); the callback turns them off.
@@ -20,6 +27,10 @@
 #   itself in m.curg's greenlet (never in g0).
 #   armedcodes counts, per code object, the Ms armed on it: code objects are
 #   shared by threads, and one M's callback must not disarm another's.
+#   On 3.11, m.armed is the frame whose f_trace_opcodes sysmon turned on
+#   (only ever from off: a debugger's own opcode tracing is left alone), or
+#   None; whoever clears m.armed turns it off again, and the OPCODE events
+#   it causes are never handed to the thread's own trace function.
 
 cdef extern from "Python.h":
     ctypedef struct PyThreadState:
@@ -27,10 +38,13 @@ cdef extern from "Python.h":
     PyThreadState *PyThreadState_Get()
     void PyThreadState_EnterTracing(PyThreadState *ts)
     void PyThreadState_LeaveTracing(PyThreadState *ts)
+    PyFrameObject *PyThreadState_GetFrame(PyThreadState *ts)
+    int PyTrace_OPCODE
     ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
 
 cdef extern from "gmp_preempt.h":
     bint GMP_HAVE_SETTRACE
+    bint GMP_ARM_OPCODES
     int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj)
     Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj)
 
@@ -107,16 +121,37 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
     stood in for (a debugger's, coverage's, or none), hands it this event,
     then yields."""
     cdef M m = getm()
-    cdef Py_tracefunc f = NULL
+    cdef PyThreadState *ts = PyThreadState_Get()
     cdef PyObject *fo = NULL
+    cdef Py_tracefunc f = gmp_gettrace(ts, &fo)
+    cdef bint ours = False
+    if f != <Py_tracefunc>c_trace:
+        # Not armed any more: 3.11 hands the OPCODE event of an instruction
+        # to the function that had its LINE event, so once that call put the
+        # thread's own function back, a frame with a debugger's opcode
+        # tracing calls here again. The event is the debugger's.
+        if m is not None:
+            disarmframe(m)
+        if f != NULL:
+            Py_XINCREF(fo)
+            try:
+                f(fo, frame, what, arg)
+            finally:
+                Py_XDECREF(fo)
+        return 0
+    f = NULL
+    fo = NULL
     if m is not None:
+        # an OPCODE event from the frame sysmon armed exists only for us
+        ours = what == PyTrace_OPCODE and <PyObject *>frame == <PyObject *>m.armed
+        disarmframe(m)
         f = <Py_tracefunc>m.oldtrace
         fo = m.oldtraceobj              # its reference is ours now
         m.oldtrace = NULL
         m.oldtraceobj = NULL
     try:
-        gmp_settrace(PyThreadState_Get(), f, fo)
-        if f != NULL:
+        gmp_settrace(ts, f, fo)
+        if f != NULL and not ours:
             f(fo, frame, what, arg)
     finally:
         Py_XDECREF(fo)
@@ -125,9 +160,12 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
 
 cdef int armtrace(M m) except -1:
     """Installs c_trace in m's thread (3.11/3.12), standing in for the trace
-    function already there, unless it is armed already."""
+    function already there, unless it is armed already; on 3.11 also arms
+    the innermost frame's opcode events."""
     cdef PyObject *fo = NULL
     cdef Py_tracefunc f = gmp_gettrace(m.tstate, &fo)
+    if GMP_ARM_OPCODES:
+        armframe(m)
     if f == <Py_tracefunc>c_trace:
         return 0
     Py_XINCREF(fo)
@@ -135,6 +173,34 @@ cdef int armtrace(M m) except -1:
     m.oldtrace = <void *>f
     m.oldtraceobj = fo
     gmp_settrace(m.tstate, c_trace, NULL)
+    return 0
+
+
+cdef int armframe(M m) except -1:
+    """3.11: turns on opcode events in the innermost frame of m's thread
+    (sysmon holds the GIL, so that thread is between two instructions of
+    it). Only a loop that jumps back to its own instruction needs it, and
+    such a loop calls nothing: it is the innermost frame. Any other code
+    raises a call, return or line event of its own before long."""
+    cdef PyFrameObject *fp
+    disarmframe(m)                      # an arming that never fired
+    fp = PyThreadState_GetFrame(<PyThreadState *>m.tstate)
+    if fp == NULL:
+        return 0
+    frame = <object><PyObject *>fp
+    Py_XDECREF(<PyObject *>fp)
+    if not frame.f_trace_opcodes:
+        frame.f_trace_opcodes = True
+        m.armed = frame
+    return 0
+
+
+cdef int disarmframe(M m) except -1:
+    """3.11: turns off the opcode events armframe turned on, if any."""
+    frame = m.armed
+    if frame is not None:
+        m.armed = None
+        frame.f_trace_opcodes = False
     return 0
 
 
