@@ -319,3 +319,36 @@ def test_preemption_keeps_a_debuggers_opcode_tracing():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True", "True"]
+
+
+def test_loop_in_a_frame_without_line_events_is_preempted():
+    # A debugger or profiler turns line events off in the frames it ignores
+    # (f_trace_lines); a loop there that calls no Python function raises no
+    # trace event at all. sysmon turns on events in that frame (opcodes on
+    # 3.11, lines on 3.12), the hook turns them off again, and the tracer,
+    # which asked for none of them, never sees them.
+    r = run_py("""
+        import sys, gmp
+        from gmp import _core
+        events, frames = [], []
+        def tracer(frame, event, arg):
+            events.append(event)
+            frame.f_trace_lines = False
+            return tracer
+        def spin():
+            f = sys._getframe()
+            frames.append(f)
+            f.f_trace = tracer
+            f.f_trace_lines = False
+            sys.settrace(tracer)
+            n = 0
+            while True:
+                n += 1
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 5:
+            gmp.sleep(0.001)
+        print(frames[0].f_trace_lines, frames[0].f_trace_opcodes,
+              "line" in events or "opcode" in events)
+    """, env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False", "False"]

@@ -9,9 +9,11 @@
 #     pass`, `while 1: continue`) raises no trace event at all: no new line,
 #     and CPython counts a jump as backward only if it lands on an earlier
 #     instruction. So sysmon also turns on opcode events (f_trace_opcodes)
-#     in the innermost frame, the one running such a loop, and the hook
-#     turns them off at its first event (3.12 reports every backward jump,
-#     a jump to itself included, as a LINE event);
+#     in the innermost frame, the one running such a loop. 3.12 reports
+#     every backward jump, a jump to itself included, as a LINE event, but
+#     only in frames with f_trace_lines on (a debugger or profiler turns it
+#     off in frames it ignores): there sysmon turns it on in the innermost
+#     frame. The hook turns either off again at its first event;
 #   - 3.13+: local sys.monitoring JUMP and PY_START events on the code
 #     objects of the goroutine's current frames (the innermost may be a
 #     callee without loops, e.g. a sort key); the callback turns them off.
@@ -27,10 +29,11 @@
 #   itself in m.curg's greenlet (never in g0).
 #   armedcodes counts, per code object, the Ms armed on it: code objects are
 #   shared by threads, and one M's callback must not disarm another's.
-#   On 3.11, m.armed is the frame whose f_trace_opcodes sysmon turned on
-#   (only ever from off: a debugger's own opcode tracing is left alone), or
-#   None; whoever clears m.armed turns it off again, and the OPCODE events
-#   it causes are never handed to the thread's own trace function.
+#   On 3.11/3.12, m.armed is the frame whose opcode (3.11) or line (3.12)
+#   events sysmon turned on (only ever from off: a debugger's own choice is
+#   left alone), or None; whoever clears m.armed turns them off again, and
+#   the events they cause in that frame are never handed to the thread's
+#   own trace function, which did not ask for them.
 
 cdef extern from "Python.h":
     ctypedef struct PyThreadState:
@@ -40,11 +43,12 @@ cdef extern from "Python.h":
     void PyThreadState_LeaveTracing(PyThreadState *ts)
     PyFrameObject *PyThreadState_GetFrame(PyThreadState *ts)
     int PyTrace_OPCODE
+    int PyTrace_LINE
     ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
 
 cdef extern from "gmp_preempt.h":
     bint GMP_HAVE_SETTRACE
-    bint GMP_ARM_OPCODES
+    int GMP_ARM_FRAME
     int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj)
     Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj)
 
@@ -142,8 +146,10 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
     f = NULL
     fo = NULL
     if m is not None:
-        # an OPCODE event from the frame sysmon armed exists only for us
-        ours = what == PyTrace_OPCODE and <PyObject *>frame == <PyObject *>m.armed
+        # an event of the kind sysmon turned on, in the frame it armed, is
+        # only for us
+        ours = (<PyObject *>frame == <PyObject *>m.armed and
+                what == (PyTrace_OPCODE if GMP_ARM_FRAME == 1 else PyTrace_LINE))
         disarmframe(m)
         f = <Py_tracefunc>m.oldtrace
         fo = m.oldtraceobj              # its reference is ours now
@@ -160,12 +166,11 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
 
 cdef int armtrace(M m) except -1:
     """Installs c_trace in m's thread (3.11/3.12), standing in for the trace
-    function already there, unless it is armed already; on 3.11 also arms
-    the innermost frame's opcode events."""
+    function already there, unless it is armed already; and arms the
+    innermost frame (armframe)."""
     cdef PyObject *fo = NULL
     cdef Py_tracefunc f = gmp_gettrace(m.tstate, &fo)
-    if GMP_ARM_OPCODES:
-        armframe(m)
+    armframe(m)
     if f == <Py_tracefunc>c_trace:
         return 0
     Py_XINCREF(fo)
@@ -177,30 +182,42 @@ cdef int armtrace(M m) except -1:
 
 
 cdef int armframe(M m) except -1:
-    """3.11: turns on opcode events in the innermost frame of m's thread
-    (sysmon holds the GIL, so that thread is between two instructions of
-    it). Only a loop that jumps back to its own instruction needs it, and
-    such a loop calls nothing: it is the innermost frame. Any other code
-    raises a call, return or line event of its own before long."""
+    """Turns on, in the innermost frame of m's thread, the events a trace
+    function needs to see the loop running there: opcode events on 3.11
+    (for a loop that jumps back to its own instruction), line events on
+    3.12 if they are off. sysmon holds the GIL, so that thread is between
+    two instructions of this frame or in a C call from it. Only a loop that
+    raises no event needs this, and such a loop calls no Python function:
+    it runs in the innermost frame. Other code raises a call, return or
+    line event of its own soon enough."""
     cdef PyFrameObject *fp
+    if GMP_ARM_FRAME == 0:
+        return 0
     disarmframe(m)                      # an arming that never fired
     fp = PyThreadState_GetFrame(<PyThreadState *>m.tstate)
     if fp == NULL:
         return 0
     frame = <object><PyObject *>fp
     Py_XDECREF(<PyObject *>fp)
-    if not frame.f_trace_opcodes:
-        frame.f_trace_opcodes = True
+    if GMP_ARM_FRAME == 1:
+        if not frame.f_trace_opcodes:
+            frame.f_trace_opcodes = True
+            m.armed = frame
+    elif not frame.f_trace_lines:
+        frame.f_trace_lines = True
         m.armed = frame
     return 0
 
 
 cdef int disarmframe(M m) except -1:
-    """3.11: turns off the opcode events armframe turned on, if any."""
+    """Turns off again the events armframe turned on, if any."""
     frame = m.armed
     if frame is not None:
         m.armed = None
-        frame.f_trace_opcodes = False
+        if GMP_ARM_FRAME == 1:
+            frame.f_trace_opcodes = False
+        else:
+            frame.f_trace_lines = False
     return 0
 
 
