@@ -126,15 +126,19 @@ def test_asyncpreemptoff_disables_it():
 
 def test_preempted_goroutine_still_gets_exceptions_and_finishes():
     # a spinner is preempted many times and its own try/finally and return
-    # value are intact afterwards
+    # value are intact afterwards (it spins at least 0.1 s, and until it has
+    # been preempted: on a loaded machine 0.1 s may pass without a request)
     r = run_py("""
         import time, gmp
+        from gmp import _core
         out = gmp.chan(1)
         def spin():
             total = 0
             try:
                 t = time.monotonic()
-                while time.monotonic() - t < 0.1:
+                while time.monotonic() - t < 0.1 or _core._preempt_counts()[1] == 0:
+                    if time.monotonic() - t > 20:
+                        break
                     total += 1
                     try:
                         if total % 100000 == 0:
@@ -150,7 +154,6 @@ def test_preempted_goroutine_still_gets_exceptions_and_finishes():
                 print(ok[1])
                 break
             gmp.sleep(0.002)
-        from gmp import _core
         print(_core._preempt_counts()[1] > 0)
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
@@ -352,3 +355,33 @@ def test_loop_in_a_frame_without_line_events_is_preempted():
     """, env={"GOMAXPROCS": "1"}, timeout=30)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "False", "False"]
+
+
+def test_no_finalizer_runs_on_sysmons_thread():
+    # Arming a preemption allocates (3.11: the frame object of the
+    # goroutine's frame; 3.13: sys.monitoring bookkeeping). On 3.11 an
+    # allocation past the threshold runs a garbage collection there and
+    # then, so garbage the goroutines made had its finalizers run on
+    # sysmon's thread (which is no M: a finalizer that blocks would stop
+    # preemption and the network poll for good).
+    r = run_py("""
+        import gc, threading, gmp
+        from gmp import _core
+        threads = set()
+        class D:
+            def __del__(self):
+                threads.add(threading.get_ident())
+        def garbage():
+            d = D()
+            d.me = d
+        def spin():
+            while True:
+                garbage()
+        gc.set_threshold(1)
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 50:
+            gmp.sleep(0.001)
+        print(threads == {threading.get_ident()})
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True"]

@@ -44,6 +44,8 @@ cdef extern from "Python.h":
     PyFrameObject *PyThreadState_GetFrame(PyThreadState *ts)
     int PyTrace_OPCODE
     int PyTrace_LINE
+    int PyGC_Enable()
+    int PyGC_Disable()
     ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
 
 cdef extern from "gmp_preempt.h":
@@ -297,6 +299,7 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
     global npreemptreq
     cdef P p
     cdef M m
+    cdef int gcwas
     if pid >= sched.nprocs:
         return 0
     p = <P>allp[pid]
@@ -309,10 +312,19 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
         return 0                    # it moved on while we waited for the GIL
     npreemptreq += 1
     m.preempt = 1
-    if GMP_HAVE_SETTRACE:
-        armtrace(m)
-    else:
-        monarm(m)
+    # Arming allocates (a frame object for the goroutine's frame, the
+    # monitoring dict and lists), and an allocation may start a garbage
+    # collection, whose finalizers would run user code on sysmon's thread.
+    # sysmon holds the GIL throughout, so this pause affects no one else.
+    gcwas = PyGC_Disable()
+    try:
+        if GMP_HAVE_SETTRACE:
+            armtrace(m)
+        else:
+            monarm(m)
+    finally:
+        if gcwas:
+            PyGC_Enable()
     return 0
 
 
