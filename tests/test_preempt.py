@@ -126,15 +126,19 @@ def test_asyncpreemptoff_disables_it():
 
 def test_preempted_goroutine_still_gets_exceptions_and_finishes():
     # a spinner is preempted many times and its own try/finally and return
-    # value are intact afterwards
+    # value are intact afterwards (it spins at least 0.1 s, and until it has
+    # been preempted: on a loaded machine 0.1 s may pass without a request)
     r = run_py("""
         import time, gmp
+        from gmp import _core
         out = gmp.chan(1)
         def spin():
             total = 0
             try:
                 t = time.monotonic()
-                while time.monotonic() - t < 0.1:
+                while time.monotonic() - t < 0.1 or _core._preempt_counts()[1] == 0:
+                    if time.monotonic() - t > 20:
+                        break
                     total += 1
                     try:
                         if total % 100000 == 0:
@@ -150,7 +154,6 @@ def test_preempted_goroutine_still_gets_exceptions_and_finishes():
                 print(ok[1])
                 break
             gmp.sleep(0.002)
-        from gmp import _core
         print(_core._preempt_counts()[1] > 0)
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
@@ -225,3 +228,160 @@ def test_preemption_keeps_the_goroutines_trace_function():
     """, env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True", "True"]
+
+
+# Loops of every shape, each written on one line. On 3.11 a loop that jumps
+# back to its own instruction (the first two) raised no trace event at all,
+# so it was never preempted: its goroutine kept the only P for good and the
+# program could not exit.
+ONE_LINE_LOOPS = {
+    "while-true-pass": "def spin():\n    while True: pass\n",
+    "while-1-continue": "def spin():\n    while 1: continue\n",
+    "while-x-call": "def f():\n    return 1\ndef spin():\n    x = 1\n    while x: x = f()\n",
+    "listcomp-only": "def spin():\n    [0 for _ in iter(int, 1)]\n",
+    "genexp-in-c": "def spin():\n    sum(0 for _ in iter(int, 1))\n",
+    "generator": "def gen():\n    while True: yield 0\ndef spin():\n    for _ in gen(): pass\n",
+    "c-calls-only": "def spin():\n    while True: len(()); abs(-1)\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ONE_LINE_LOOPS))
+def test_one_line_loop_is_preempted(shape):
+    r = run_py("""
+        import gmp
+        from gmp import _core
+        exec(%r)
+        done = gmp.chan()
+        def other():
+            for i in range(3):
+                gmp.sleep(0.001)
+            done.send("finished")
+        gmp.go(spin)
+        gmp.go(other)
+        print(done.recv(), _core._preempt_counts()[1] > 0)
+    """ % ONE_LINE_LOOPS[shape], env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["finished", "True"]
+
+
+def test_one_line_loop_is_disarmed_and_its_trace_function_sees_nothing_of_it():
+    # On 3.11 sysmon turns on opcode events in the spinner's frame; the hook
+    # turns them off when it yields, and the goroutine's own trace function
+    # never gets those events (it asked for none).
+    r = run_py("""
+        import sys, gmp
+        from gmp import _core
+        events, frames = [], []
+        def tracer(frame, event, arg):
+            events.append(event)
+            return tracer
+        def spin():
+            sys.settrace(tracer)
+            frames.append(sys._getframe())
+            frames[0].f_trace = tracer
+            while True: pass
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 5:
+            gmp.sleep(0.001)
+        # the spinner is suspended in the hook, which has disarmed itself
+        print(frames[0].f_trace_opcodes, "opcode" in events, _core._preempt_counts()[2])
+    """, env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False", "0"]
+
+
+def test_preemption_keeps_a_debuggers_opcode_tracing():
+    # A debugger tracing opcodes in a frame: on 3.11 the OPCODE event of an
+    # instruction goes to the function that took its LINE event, so the
+    # hook, having put the debugger's function back and yielded at the LINE
+    # event, was called again, and used to uninstall the debugger's function.
+    r = run_py("""
+        import sys, time, gmp
+        from gmp import _core
+        nopcode = [0]
+        def tracer(frame, event, arg):
+            if event == "opcode":
+                nopcode[0] += 1
+            return tracer
+        out = gmp.chan(1)
+        def spinner():
+            sys.settrace(tracer)
+            f = sys._getframe()
+            f.f_trace = tracer
+            f.f_trace_opcodes = True
+            t = time.monotonic()
+            while _core._preempt_counts()[1] < 20:
+                if time.monotonic() - t > 20:
+                    break
+            kept = sys.gettrace() is tracer
+            sys.settrace(None)
+            f.f_trace_opcodes = False
+            out.send(kept)
+        gmp.go(spinner)
+        print(out.recv(), _core._preempt_counts()[1] >= 20, nopcode[0] > 0)
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True", "True"]
+
+
+def test_loop_in_a_frame_without_line_events_is_preempted():
+    # A debugger or profiler turns line events off in the frames it ignores
+    # (f_trace_lines); a loop there that calls no Python function raises no
+    # trace event at all. sysmon turns on events in that frame (opcodes on
+    # 3.11, lines on 3.12), the hook turns them off again, and the tracer,
+    # which asked for none of them, never sees them.
+    r = run_py("""
+        import sys, gmp
+        from gmp import _core
+        events, frames = [], []
+        def tracer(frame, event, arg):
+            events.append(event)
+            frame.f_trace_lines = False
+            return tracer
+        def spin():
+            f = sys._getframe()
+            frames.append(f)
+            f.f_trace = tracer
+            f.f_trace_lines = False
+            sys.settrace(tracer)
+            n = 0
+            while True:
+                n += 1
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 5:
+            gmp.sleep(0.001)
+        print(frames[0].f_trace_lines, frames[0].f_trace_opcodes,
+              "line" in events or "opcode" in events)
+    """, env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False", "False"]
+
+
+def test_no_finalizer_runs_on_sysmons_thread():
+    # Arming a preemption allocates (3.11: the frame object of the
+    # goroutine's frame; 3.13: sys.monitoring bookkeeping). On 3.11 an
+    # allocation past the threshold runs a garbage collection there and
+    # then, so garbage the goroutines made had its finalizers run on
+    # sysmon's thread (which is no M: a finalizer that blocks would stop
+    # preemption and the network poll for good).
+    r = run_py("""
+        import gc, threading, gmp
+        from gmp import _core
+        threads = set()
+        class D:
+            def __del__(self):
+                threads.add(threading.get_ident())
+        def garbage():
+            d = D()
+            d.me = d
+        def spin():
+            while True:
+                garbage()
+        gc.set_threshold(1)
+        gmp.go(spin)
+        while _core._preempt_counts()[1] < 50:
+            gmp.sleep(0.001)
+        print(threads == {threading.get_ident()})
+    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True"]

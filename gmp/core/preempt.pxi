@@ -4,7 +4,16 @@
 # hook in that M's thread and the hook yields there:
 #   - 3.11/3.12: a C trace function in the M's thread state
 #     (_PyEval_SetTrace); at its first event it puts back the thread's own
-#     trace function (a debugger's, coverage's), hands it that event, yields;
+#     trace function (a debugger's, coverage's), hands it that event, yields.
+#     On 3.11 a loop that jumps back to its own instruction (`while True:
+#     pass`, `while 1: continue`) raises no trace event at all: no new line,
+#     and CPython counts a jump as backward only if it lands on an earlier
+#     instruction. So sysmon also turns on opcode events (f_trace_opcodes)
+#     in the innermost frame, the one running such a loop. 3.12 reports
+#     every backward jump, a jump to itself included, as a LINE event, but
+#     only in frames with f_trace_lines on (a debugger or profiler turns it
+#     off in frames it ignores): there sysmon turns it on in the innermost
+#     frame. The hook turns either off again at its first event;
 #   - 3.13+: local sys.monitoring JUMP and PY_START events on the code
 #     objects of the goroutine's current frames (the innermost may be a
 #     callee without loops, e.g. a sort key); the callback turns them off.
@@ -20,6 +29,11 @@
 #   itself in m.curg's greenlet (never in g0).
 #   armedcodes counts, per code object, the Ms armed on it: code objects are
 #   shared by threads, and one M's callback must not disarm another's.
+#   On 3.11/3.12, m.armed is the frame whose opcode (3.11) or line (3.12)
+#   events sysmon turned on (only ever from off: a debugger's own choice is
+#   left alone), or None; whoever clears m.armed turns them off again, and
+#   the events they cause in that frame are never handed to the thread's
+#   own trace function, which did not ask for them.
 
 cdef extern from "Python.h":
     ctypedef struct PyThreadState:
@@ -27,10 +41,16 @@ cdef extern from "Python.h":
     PyThreadState *PyThreadState_Get()
     void PyThreadState_EnterTracing(PyThreadState *ts)
     void PyThreadState_LeaveTracing(PyThreadState *ts)
+    PyFrameObject *PyThreadState_GetFrame(PyThreadState *ts)
+    int PyTrace_OPCODE
+    int PyTrace_LINE
+    int PyGC_Enable()
+    int PyGC_Disable()
     ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
 
 cdef extern from "gmp_preempt.h":
     bint GMP_HAVE_SETTRACE
+    int GMP_ARM_FRAME
     int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj)
     Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj)
 
@@ -107,16 +127,39 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
     stood in for (a debugger's, coverage's, or none), hands it this event,
     then yields."""
     cdef M m = getm()
-    cdef Py_tracefunc f = NULL
+    cdef PyThreadState *ts = PyThreadState_Get()
     cdef PyObject *fo = NULL
+    cdef Py_tracefunc f = gmp_gettrace(ts, &fo)
+    cdef bint ours = False
+    if f != <Py_tracefunc>c_trace:
+        # Not armed any more: 3.11 hands the OPCODE event of an instruction
+        # to the function that had its LINE event, so once that call put the
+        # thread's own function back, a frame with a debugger's opcode
+        # tracing calls here again. The event is the debugger's.
+        if m is not None:
+            disarmframe(m)
+        if f != NULL:
+            Py_XINCREF(fo)
+            try:
+                f(fo, frame, what, arg)
+            finally:
+                Py_XDECREF(fo)
+        return 0
+    f = NULL
+    fo = NULL
     if m is not None:
+        # an event of the kind sysmon turned on, in the frame it armed, is
+        # only for us
+        ours = (<PyObject *>frame == <PyObject *>m.armed and
+                what == (PyTrace_OPCODE if GMP_ARM_FRAME == 1 else PyTrace_LINE))
+        disarmframe(m)
         f = <Py_tracefunc>m.oldtrace
         fo = m.oldtraceobj              # its reference is ours now
         m.oldtrace = NULL
         m.oldtraceobj = NULL
     try:
-        gmp_settrace(PyThreadState_Get(), f, fo)
-        if f != NULL:
+        gmp_settrace(ts, f, fo)
+        if f != NULL and not ours:
             f(fo, frame, what, arg)
     finally:
         Py_XDECREF(fo)
@@ -125,9 +168,11 @@ cdef int c_trace(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) e
 
 cdef int armtrace(M m) except -1:
     """Installs c_trace in m's thread (3.11/3.12), standing in for the trace
-    function already there, unless it is armed already."""
+    function already there, unless it is armed already; and arms the
+    innermost frame (armframe)."""
     cdef PyObject *fo = NULL
     cdef Py_tracefunc f = gmp_gettrace(m.tstate, &fo)
+    armframe(m)
     if f == <Py_tracefunc>c_trace:
         return 0
     Py_XINCREF(fo)
@@ -135,6 +180,46 @@ cdef int armtrace(M m) except -1:
     m.oldtrace = <void *>f
     m.oldtraceobj = fo
     gmp_settrace(m.tstate, c_trace, NULL)
+    return 0
+
+
+cdef int armframe(M m) except -1:
+    """Turns on, in the innermost frame of m's thread, the events a trace
+    function needs to see the loop running there: opcode events on 3.11
+    (for a loop that jumps back to its own instruction), line events on
+    3.12 if they are off. sysmon holds the GIL, so that thread is between
+    two instructions of this frame or in a C call from it. Only a loop that
+    raises no event needs this, and such a loop calls no Python function:
+    it runs in the innermost frame. Other code raises a call, return or
+    line event of its own soon enough."""
+    cdef PyFrameObject *fp
+    if GMP_ARM_FRAME == 0:
+        return 0
+    disarmframe(m)                      # an arming that never fired
+    fp = PyThreadState_GetFrame(<PyThreadState *>m.tstate)
+    if fp == NULL:
+        return 0
+    frame = <object><PyObject *>fp
+    Py_XDECREF(<PyObject *>fp)
+    if GMP_ARM_FRAME == 1:
+        if not frame.f_trace_opcodes:
+            frame.f_trace_opcodes = True
+            m.armed = frame
+    elif not frame.f_trace_lines:
+        frame.f_trace_lines = True
+        m.armed = frame
+    return 0
+
+
+cdef int disarmframe(M m) except -1:
+    """Turns off again the events armframe turned on, if any."""
+    frame = m.armed
+    if frame is not None:
+        m.armed = None
+        if GMP_ARM_FRAME == 1:
+            frame.f_trace_opcodes = False
+        else:
+            frame.f_trace_lines = False
     return 0
 
 
@@ -214,6 +299,7 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
     global npreemptreq
     cdef P p
     cdef M m
+    cdef int gcwas
     if pid >= sched.nprocs:
         return 0
     p = <P>allp[pid]
@@ -226,10 +312,19 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
         return 0                    # it moved on while we waited for the GIL
     npreemptreq += 1
     m.preempt = 1
-    if GMP_HAVE_SETTRACE:
-        armtrace(m)
-    else:
-        monarm(m)
+    # Arming allocates (a frame object for the goroutine's frame, the
+    # monitoring dict and lists), and an allocation may start a garbage
+    # collection, whose finalizers would run user code on sysmon's thread.
+    # sysmon holds the GIL throughout, so this pause affects no one else.
+    gcwas = PyGC_Disable()
+    try:
+        if GMP_HAVE_SETTRACE:
+            armtrace(m)
+        else:
+            monarm(m)
+    finally:
+        if gcwas:
+            PyGC_Enable()
     return 0
 
 
