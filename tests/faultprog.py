@@ -39,8 +39,10 @@ Signal handlers (--handler):
          goroutine drains (Go's signal.Notify): every send must arrive.
 A raising handler raises only while the main goroutine is not running its
 own Python code: in the scheduler's context of M0 while G1 is parked, or in
-the park code itself. Elsewhere (in G1's own code, or in another goroutine
-that M0 happens to run) it counts the signal as deferred. An exception that
+the park code itself. Elsewhere (in G1's own code, in another goroutine that
+M0 happens to run, or in a finalizer or weakref callback that runs during a
+park, where CPython drops what a handler raises) it counts the signal as
+deferred. An exception that
 CPython raised right after a call returned would drop the call's result at
 the Python level whatever the runtime does; this rule keeps every exception
 we see at a blocking call, where the runtime decides what happened. So:
@@ -98,6 +100,7 @@ class State:
         self.deferred_main = 0      # handler ran in the main goroutine's own code
         self.deferred_other = 0     # handler ran in another goroutine on M0
         self.deferred_off = 0       # handler ran while not armed
+        self.deferred_foreign = 0   # handler ran in a finalizer or callback during a park
         self.sigsent = 0            # mixed: values the SIGUSR1 handler sent
         self.raised_ids = set()
         self.caught_ids = set()
@@ -108,6 +111,7 @@ class State:
         self.nanomalies = 0
         self.station = "-"
         self.sigch = None
+        self.stopwhy = None         # how the stdin watch ended
 
     def anomaly(self, msg, always=False):
         self.nanomalies += 1
@@ -122,14 +126,22 @@ _chan = None
 
 
 def caught(kind, e):
-    fid = getattr(e, "fault_id", None)
+    """Books a handler's exception that surfaced at a blocking call. One
+    raised while the runtime handled an earlier one (its __context__)
+    surfaced too, as Python chains them."""
     st.caught[kind] = st.caught.get(kind, 0) + 1
-    if fid is None:
-        st.anomaly("%s: %s surfaced that no handler raised" % (kind, type(e).__name__))
-    elif fid in st.caught_ids:
-        st.anomaly("%s: exception #%d surfaced twice" % (kind, fid))
-    else:
-        st.caught_ids.add(fid)
+    first = True
+    while e is not None:
+        fid = getattr(e, "fault_id", None)
+        if fid is None:
+            if first:
+                st.anomaly("%s: %s surfaced that no handler raised" % (kind, type(e).__name__))
+        elif fid in st.caught_ids:
+            st.anomaly("%s: exception #%d surfaced twice" % (kind, fid))
+        else:
+            st.caught_ids.add(fid)
+        first = False
+        e = e.__context__
 
 
 def call(kind, fn, *args):
@@ -189,6 +201,12 @@ def _handler(signum, frame):
     if me.status == G_RUNNING:
         st.deferred_main += 1
         return
+    if frame is not None and not frame.f_code.co_filename.startswith(_OURS):
+        # Python code that the runtime ran on the park's behalf (a weakref
+        # callback, a finalizer): CPython prints and drops what a handler
+        # raises there, runtime or not
+        st.deferred_foreign += 1
+        return
     st.raised += 1
     e = _EXC[signum]()
     e.fault_id = st.raised
@@ -196,7 +214,16 @@ def _handler(signum, frame):
     raise e
 
 
+_OURS = ()
+
+
 def install_handlers():
+    global _OURS
+    # the frames a park's handler may see: none (M0's scheduler context),
+    # this program's, or gmp's Python layer (gmp.net's Conn.read, ...)
+    import gmp.net
+    _OURS = (_handler.__code__.co_filename,
+             os.path.dirname(gmp.net.Conn.read.__code__.co_filename) + os.sep)
     _EXC[signal.SIGINT] = KeyboardInterrupt
     _EXC[signal.SIGTERM] = SigTerm
     _EXC[signal.SIGUSR1] = SigUsr1
@@ -329,7 +356,7 @@ def st_send(rng):
             st.anomaly("send cap=%d: a receiver's report was %r (spurious wake-up?)" % (cap, got))
             continue
         if got != sorted(got):
-            st.anomaly("send cap=%d: a receiver got values out of order: %r" % (cap, got[:12]))
+            st.anomaly("send cap=%d: a receiver got values out of order: %.200r" % (cap, got))
         allv.extend(got)
         st.values += len(got)
     allv.sort()
@@ -397,7 +424,7 @@ def st_select(rng):
     cout.close()
     got = call("recv", res.recv)
     if got != [(0, i) for i in range(nout)]:
-        st.anomaly("select send: the receiver got %r, not 0..%d in order" % (got[:12], nout - 1))
+        st.anomaly("select send: the receiver got %.200r, not 0..%d in order" % (got, nout - 1))
     seq.complete({1: nin})
     if _chan._recvq_len(idle) or _chan._sendq_len(cin) or _chan._recvq_len(cin):
         st.anomaly("select: waiters left behind (idle recvq %d, cin sendq %d recvq %d)"
@@ -464,6 +491,7 @@ def st_cond(rng):
     L = gmp.Mutex()
     cond = gmp.sync.Cond(L)
     items = []
+    holder = [None]         # who holds L, set right after lock(), cleared before unlock()
     n = rng.randint(3, 8)
     ds = _delays(rng, n, 0.7, 0.003)
 
@@ -472,23 +500,38 @@ def st_cond(rng):
             if d:
                 gmp.sleep(d)
             L.lock()
+            holder[0] = "producer"
             items.append(i)
             cond.signal()
+            holder[0] = None
             L.unlock()
     gmp.go(producer)
     got = 0
     while got < n:
         try:
             L.lock()
-            try:
-                while not items:
-                    cond.wait()
-                v = items.pop(0)
-            finally:
-                L.unlock()
+        except SIGEXC as e:
+            caught("mutex", e)
+            continue
+        holder[0] = "G1"
+        try:
+            while not items:
+                cond.wait()     # returns or raises with L locked again
+            v = items.pop(0)
         except SIGEXC as e:
             caught("cond", e)
+            # Go's Wait always returns with L locked; so must a wait that raises
+            if holder[0] == "producer":
+                st.anomaly("cond: Cond.wait raised while another goroutine held L")
+            elif L.try_lock():
+                st.anomaly("cond: Cond.wait raised with L unlocked")
+                L.unlock()
+            else:
+                holder[0] = None
+                L.unlock()
             continue
+        holder[0] = None
+        L.unlock()
         if v != got:
             st.anomaly("cond: item %r where %d was next" % (v, got))
         got += 1
@@ -645,7 +688,7 @@ def st_thread(rng):
     elif errors:
         st.anomaly("plain thread: " + errors[0])
     elif got != [(0, i) for i in range(n)]:
-        st.anomaly("thread: received %r, not 0..%d in order" % (got, n - 1))
+        st.anomaly("thread: received %.200r, not 0..%d in order" % (got, n - 1))
     seq.complete({7: n})
 
 
@@ -1190,8 +1233,8 @@ def child(argv):
         "gomaxprocs": gmp.runtime.gomaxprocs(), "rounds": st.rounds, "values": st.values,
         "handler_calls": st.nhandler, "raised": st.raised, "caught": st.caught,
         "deferred": {"main": st.deferred_main, "other": st.deferred_other,
-                     "off": st.deferred_off},
-        "sigsent": st.sigsent, "stop": getattr(st, "stopwhy", None), "nanomalies": st.nanomalies, "anomalies": st.anomalies,
+                     "off": st.deferred_off, "foreign code": st.deferred_foreign},
+        "sigsent": st.sigsent, "stop": st.stopwhy, "nanomalies": st.nanomalies, "anomalies": st.anomalies,
     }
     for s in _EXC:                      # signals still in flight must not end us
         signal.signal(s, signal.SIG_IGN)
@@ -1209,6 +1252,8 @@ class Outcome:
         lines = ["faultprog %s: %s" % ("ok" if self.ok else "FAILED", " ".join(self.cmd[6:])),
                  "  GOMAXPROCS=%s seed=%s signals sent=%d rc=%s%s"
                  % (self.procs, self.seed, self.sent, self.rc, " HUNG" if self.hung else "")]
+        lines.append("  repeat: python -c \"import sys; sys.path.insert(0, 'tests'); import faultprog; "
+                     "print(faultprog.drive(%s).report())\"" % self.call)
         lines += ["  problem: " + p for p in self.problems]
         lines.append("  --- stdout (tail) ---")
         lines.append(self.stdout[-4000:])
@@ -1244,6 +1289,10 @@ def drive(mode, seed, procs, nsig=0, gap=(0.001, 0.006), handler="raise", foreig
     its stdin, and waits up to timeout seconds for its exit. A hang gets
     SIGQUIT (gmp's goroutine dump), then SIGABRT (faulthandler), then
     SIGKILL. Returns an Outcome (ok, problems, result, output)."""
+    call = ", ".join(["%r" % mode, "%d" % seed, "%d" % procs] + [
+        "%s=%r" % kv for kv in (("nsig", nsig), ("gap", gap), ("handler", handler),
+                                ("foreign", foreign), ("min_rounds", min_rounds),
+                                ("timeout", timeout), ("stations", stations))])
     cmd = [python or sys.executable, "-X", "dev", "-X", "faulthandler",
            os.path.join(HERE, "faultprog.py"), "--mode", mode, "--seed", str(seed),
            "--handler", handler, "--min-rounds", str(min_rounds)]
@@ -1330,14 +1379,15 @@ def drive(mode, seed, procs, nsig=0, gap=(0.001, 0.006), handler="raise", foreig
                                                     ", " + first[0][:200] if first else ""))
     elif p.returncode != 0 and not problems:
         problems.append("exit status %s" % p.returncode)
-    if result is None and not hung:
+    died = hung or p.returncode not in (0, 1)
+    if result is None and not died:
         problems.append("no RESULT line")
     for s in FORBIDDEN:
-        if s in stderr and not hung:
+        if s in stderr and not died:
             problems.append("stderr contains %r" % s)
     return Outcome(ok=not problems, problems=problems, result=result, stdout=stdout,
                    stderr=stderr, rc=p.returncode, hung=hung, sent=sent, seed=seed,
-                   procs=procs, mode=mode, cmd=cmd)
+                   procs=procs, mode=mode, cmd=cmd, call=call)
 
 
 if __name__ == "__main__":

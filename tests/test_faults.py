@@ -1,8 +1,8 @@
 """Faults never corrupt the runtime: signals and exceptions thrown into parks.
 
 Each case runs tests/faultprog.py in a subprocess (python -X dev -X
-faulthandler, with a timeout: a hang gets gmp's SIGQUIT goroutine dump, then
-faulthandler's, then SIGKILL) and fails with the program's own report: which
+faulthandler, with a timeout: a hang gets faulthandler's thread dump, then
+gmp's SIGQUIT goroutine dump, then SIGKILL) and fails with the program's own report: which
 check broke, in which round and park kind, the seed, the signals sent, and
 the output. The storm cases send SIGINT/SIGTERM/SIGUSR1 at random moments
 (seeded) while the main goroutine, a plain thread or a plain main thread
@@ -13,17 +13,17 @@ once at a blocking call of the main goroutine, and it must exit 0 by itself
 with nothing on stderr. scripts/faultsoak.py runs the same cases with random
 seeds for as long as you like.
 
-Reproduce a failure with the command in its report, e.g.
-    GOMAXPROCS=2 python -X dev -X faulthandler tests/faultprog.py --mode main --seed 11
-(the signals come from drive(); without them a storm mode only checks the
-workload).
+A failure's report has a "repeat:" line that runs the same case (same seed:
+the same workload and signal sequence; the timing differs).
 """
 import pytest
 
 import faultprog
 
-# Budget: each storm sends 200 signals 1-5 ms apart (about 0.6 s) plus start-up
-# and the last round; the whole module takes ~20 s on an idle 2-core machine.
+# Budget: a storm sends 200 signals 1-5 ms apart (about 0.6 s) plus start-up
+# and the last round, 0.5-1.8 s a case; the module should take about 35 s on a
+# busy 2-core machine once every case passes. (Until then a plain main thread
+# whose waits ignore signals costs 2 s per park kind, 20 s in all.)
 NSIG = 200
 GAP = (0.001, 0.005)
 TIMEOUT = 20.0
