@@ -42,15 +42,20 @@ own Python code: in the scheduler's context of M0 while G1 is parked, or in
 the park code itself. Elsewhere (in G1's own code, in another goroutine that
 M0 happens to run, or in a finalizer or weakref callback that runs during a
 park, where CPython drops what a handler raises) it counts the signal as
-deferred. An exception that
-CPython raised right after a call returned would drop the call's result at
-the Python level whatever the runtime does; this rule keeps every exception
-we see at a blocking call, where the runtime decides what happened. So:
+deferred. An exception that CPython raised right after a call returned would
+drop the call's result at the Python level whatever the runtime does; this
+rule keeps every exception we see at a blocking call, where the runtime
+decides what happened. So:
   - an exception from a blocking call means the call did not happen (we
     retry it: a value that was delivered anyway shows up as a duplicate or
     as a gap in a sender's sequence);
   - every exception a handler raised surfaces exactly once at a blocking
-    call of the main goroutine (identified by a serial number).
+    call of the main goroutine (identified by a serial number), there or at
+    a later park when the call it interrupted had completed;
+  - a park ends only when its event happened: a spurious wake-up shows as
+    (None, False) before close, a None nobody sent, a sleep that returned
+    early, a sender's "send on closed channel" on a channel nobody closed,
+    a WaitGroup.wait before the last done().
 
 The parent side (drive()) lives here too, so that the test and the soak run
 the same code.
@@ -460,7 +465,8 @@ def st_mutex(rng):
         mu.unlock()
     call("wg", wg.wait)
     if box[0] != nw * per + mine:
-        st.anomaly("mutex: counter %d, %d increments made under the lock" % (box[0], nw * per + mine))
+        st.anomaly("mutex: counter %d, %d increments made under the lock"
+                   % (box[0], nw * per + mine))
     if not mu.try_lock():
         st.anomaly("mutex: still locked after every holder unlocked")
     else:
@@ -923,7 +929,8 @@ def t_mutex(sig):
     deadline = time.monotonic() + 5
     while not mu.try_lock():
         if time.monotonic() > deadline:
-            st.anomaly("mutex: never free after the holder unlocked (handed to the interrupted waiter?)")
+            st.anomaly("mutex: never free after the holder unlocked "
+                       "(handed to the interrupted waiter?)")
             return
         gmp.sleep(0.001)
     mu.unlock()
@@ -1191,7 +1198,8 @@ def child(argv):
                     choices=STORM_MODES + ("targeted", "exceptions"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--handler", choices=("raise", "mixed"), default="raise")
-    ap.add_argument("--foreign", action="store_true", help="targeted: main thread is a plain waiter")
+    ap.add_argument("--foreign", action="store_true",
+                    help="targeted: the main thread is a plain waiter")
     ap.add_argument("--min-rounds", type=int, default=2)
     ap.add_argument("--max-seconds", type=float, default=120.0)
     ap.add_argument("--stations", default="",
@@ -1234,7 +1242,8 @@ def child(argv):
         "handler_calls": st.nhandler, "raised": st.raised, "caught": st.caught,
         "deferred": {"main": st.deferred_main, "other": st.deferred_other,
                      "off": st.deferred_off, "foreign code": st.deferred_foreign},
-        "sigsent": st.sigsent, "stop": st.stopwhy, "nanomalies": st.nanomalies, "anomalies": st.anomalies,
+        "sigsent": st.sigsent, "stop": st.stopwhy, "nanomalies": st.nanomalies,
+        "anomalies": st.anomalies,
     }
     for s in _EXC:                      # signals still in flight must not end us
         signal.signal(s, signal.SIG_IGN)
@@ -1252,8 +1261,8 @@ class Outcome:
         lines = ["faultprog %s: %s" % ("ok" if self.ok else "FAILED", " ".join(self.cmd[6:])),
                  "  GOMAXPROCS=%s seed=%s signals sent=%d rc=%s%s"
                  % (self.procs, self.seed, self.sent, self.rc, " HUNG" if self.hung else "")]
-        lines.append("  repeat: python -c \"import sys; sys.path.insert(0, 'tests'); import faultprog; "
-                     "print(faultprog.drive(%s).report())\"" % self.call)
+        lines.append("  repeat: python -c \"import sys; sys.path.insert(0, 'tests'); "
+                     "import faultprog; print(faultprog.drive(%s).report())\"" % self.call)
         lines += ["  problem: " + p for p in self.problems]
         lines.append("  --- stdout (tail) ---")
         lines.append(self.stdout[-4000:])
