@@ -816,14 +816,26 @@ def after(d, fn, *args):
 def interrupted(kind, op, sig, *args):
     """Runs op(*args) under a Prober; True when a handler's exception ended it."""
     p = Prober(sig)
+    t0 = time.monotonic()
     try:
-        op(*args)
+        r = op(*args)
     except SIGEXC as e:
         p.ack()
         caught(kind, e)
         return True
+    except Exception as e:
+        p.ack()
+        st.anomaly("%s: raised %s: %s, not the handler's exception"
+                   % (kind, type(e).__name__, e))
+        return True
     p.ack()
-    st.anomaly("%s: not interrupted; completed by the fallback after %.0f s" % (kind, FALLBACK))
+    took = time.monotonic() - t0
+    if took < FALLBACK:
+        st.anomaly("%s: woke after %.3f s returning %.100r, before anything happened "
+                   "(stale wake-up)" % (kind, took, r))
+    else:
+        st.anomaly("%s: not interrupted; completed by the fallback after %.0f s"
+                   % (kind, FALLBACK))
     return False
 
 
