@@ -1018,7 +1018,9 @@ TARGETS = [
     ("recv_ok", lambda s: t_recv(s, 0, "recv_ok")), ("iter", lambda s: t_recv(s, 1, "iter")),
     ("send", t_send), ("send buffered", lambda s: t_send(s, 2)), ("select", t_select),
     ("mutex", t_mutex), ("wg", t_wg), ("cond", t_cond), ("sleep", t_sleep),
-    ("syscall", t_syscall), ("net", t_net), ("timer", t_timer), ("nil", t_nil),
+    ("net", t_net), ("timer", t_timer), ("nil", t_nil),
+    # last: a call still running on its helper outlives the interrupted park
+    ("syscall", t_syscall),
 ]
 FOREIGN_TARGETS = ("recv", "recv buffered", "recv_ok", "iter", "send", "send buffered",
                    "select", "mutex", "wg", "cond")
@@ -1030,15 +1032,18 @@ def targeted_main():
         st.net = NetPair()
     st.armed = True
     print("READY", flush=True)
-    for r in range(st.args.min_rounds):
-        for i, (name, fn) in enumerate(TARGETS):
-            if st.args.foreign and name not in FOREIGN_TARGETS:
-                continue
-            st.station = name
+    only = st.args.stations.split(",") if st.args.stations else None
+    # each kind min_rounds times in a row (SIGINT, SIGTERM, SIGUSR1 in turn),
+    # so that a stale wake-up one kind leaves behind shows up under its name
+    for i, (name, fn) in enumerate(TARGETS):
+        if st.args.foreign and name not in FOREIGN_TARGETS or only and name not in only:
+            continue
+        st.station = name
+        for r in range(st.args.min_rounds):
             fn(sigs[(i + r) % 3])
             drain()
             st.values += 1
-        st.rounds += 1
+            st.rounds += 1
     st.station = "end"
     st.armed = False
     if not st.args.foreign:
@@ -1215,7 +1220,8 @@ def child(argv):
     ap.add_argument("--min-rounds", type=int, default=2)
     ap.add_argument("--max-seconds", type=float, default=120.0)
     ap.add_argument("--stations", default="",
-                    help="storm modes: comma-separated stations (default: all of the mode's)")
+                    help="comma-separated stations (storm modes), park kinds (targeted) "
+                         "or parts (exceptions); default: all of the mode's")
     args = ap.parse_args(argv)
     if args.mode == "foreign":
         args.foreign = True
