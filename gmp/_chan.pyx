@@ -1249,11 +1249,21 @@ cdef class Cond:
         interrupted = goparkx(wr_cond_wait)
         if interrupted:
             self._withdraw(sg)
-        try:
-            self._lock()
-        finally:
-            if interrupted:
-                gothrow(g)
+        # Go's Wait returns with L held, and so does this, also when it
+        # raises: a lock() interrupted before it acquired L is retried, and
+        # the first exception is raised once L is held
+        exc = gothrowexc(g) if interrupted else None
+        for _ in range(1000):
+            try:
+                self._lock()
+                break
+            except BaseException as e:
+                if exc is None:
+                    exc = e
+        else:
+            raise exc
+        if exc is not None:
+            raise exc
 
     cdef bint _withdraw(self, Sudog sg):
         """Takes sg off the wait list; False if it was still queued, True if
@@ -1287,6 +1297,13 @@ cdef class Cond:
         gmp_unlock(&self.lk)
         for sg in woken:
             goready(sg.g)
+
+
+cdef object gothrowexc(G g):
+    """Takes the exception thrown into g's park (as gothrow, without raising)."""
+    e = g.throwexc
+    g.throwexc = None
+    return e
 
 
 # ---- probes for tests (Go's export_test.go) ---------------------------------

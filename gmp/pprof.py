@@ -359,9 +359,10 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
     the answer may take write_timeout seconds; at most max_conns
     connections are served at once."""
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-    from gmp.net import _splithostport
+    from gmp.net import _splithostport, _lookupport
 
     host, port = _splithostport(address)
+    port = _lookupport("tcp", port)
     if not allow_remote and not _is_loopback(host):
         raise PermissionError(
             "gmp.pprof.serve: %r is not a loopback address; goroutine dumps expose code "

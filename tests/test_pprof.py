@@ -353,7 +353,7 @@ def test_head_answers_headers_only(server):
 def test_serve_address_errors_use_go_wording():
     with pytest.raises(ValueError, match="address 127.0.0.1: missing port in address"):
         pprof.serve("127.0.0.1")
-    with pytest.raises(ValueError, match="address 127.0.0.1:99999: invalid port"):
+    with pytest.raises(ValueError, match="address 99999: invalid port"):
         pprof.serve("127.0.0.1:99999")
     with pytest.raises(ValueError, match="timeouts must be positive"):
         pprof.serve("127.0.0.1:0", read_header_timeout=0)
