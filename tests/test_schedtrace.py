@@ -71,7 +71,7 @@ def test_trace_in_process_matches_go_format(procs):
 
 def test_sysmon_prints_schedtrace_to_stderr():
     r = run_py("""
-        import gmp
+        import time, gmp
         block = gmp.chan()
         for _ in range(4):
             gmp.go(block.recv)
@@ -82,10 +82,13 @@ def test_sysmon_prints_schedtrace_to_stderr():
     assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr
     lines = r.stderr.splitlines()
     heads = [x for x in lines if x.startswith("SCHED ")]
-    assert 2 <= len(heads) <= 4, r.stderr
     assert all(SCHED_DETAIL.match(x) for x in heads)
     times = [int(SCHED_DETAIL.match(x).group(1)) for x in heads]
-    assert all(b > a for a, b in zip(times, times[1:]))
+    # one line per period at most (a loaded machine may print them late, and
+    # so fewer of them within the 0.35 s; at least one always comes)
+    assert heads, r.stderr
+    assert all(b - a >= 90 for a, b in zip(times, times[1:])), times
+    assert len(heads) <= times[-1] // 100 + 1, times
     assert any(G_LINE.match(x) and "(chan receive)" in x for x in lines)
     assert all(SCHED_DETAIL.match(x) or P_LINE.match(x) or M_LINE.match(x) or G_LINE.match(x)
                for x in lines), r.stderr

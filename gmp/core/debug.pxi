@@ -300,7 +300,9 @@ cdef void *sysmon(void *arg) noexcept nogil:
                     os.write(2, schedtrace_text(dbg.scheddetail > 0).encode())
                 except BaseException:
                     pass
-            nexttrace += dbg.schedtrace * 1000000
+            # from now, as Go's lasttrace = now: a trace delayed by the GIL
+            # must not be followed at once by the ones it overran
+            nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
         idle = 0 if acted else idle + 1
     return NULL
 
