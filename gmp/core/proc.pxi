@@ -246,6 +246,9 @@ cdef inline M getm():
     return <M>m
 
 
+cdef list foreigngs = []        # every plain thread's waiter G (a forked child drops the others')
+
+
 cdef G foreign_g():
     """The waiter G of the current plain Python thread (created once)."""
     cdef void *ptr = gmp_get_tls_fg()
@@ -259,6 +262,7 @@ cdef G foreign_g():
     gmp_sema_init(g.sema)
     Py_INCREF(g)                    # owned by the thread-local slot
     gmp_set_tls_fg(<void *>g)
+    foreigngs.append(g)
     return g
 
 
@@ -603,6 +607,8 @@ cdef object gdone(PyObject *og, int failed):
     if failed and goexc(<G>og, takeexc()):
         Py_DECREF(<object>og)
         return None         # killed (GreenletExit): let the greenlet end
+    if og == forkmain:
+        forkmainexit()      # a forked child's main goroutine returned (fork.pxi)
     grelease(<G>og)
     return gfinish(og)
 
