@@ -38,10 +38,11 @@ def producer():
 def consumer():
     while True:
         pcount[0] += pc.recv()
-gmp.go(producer)
-gmp.go(consumer)
-while pcount[0] < 1000:
-    gmp.sleep(0.001)
+if globals().get("BUSY", True):
+    gmp.go(producer)
+    gmp.go(consumer)
+    while pcount[0] < 1000:
+        gmp.sleep(0.001)
 
 def childwork(tag):
     # new goroutines and an unbuffered ping-pong
@@ -98,12 +99,12 @@ def reap(pid, busy=True):
 CHILD_OK = "200 1 HELLO 42 1 all goroutines are asleep - deadlock!"
 
 
-def run(code, nprocs=2, flags=(), timeout=60):
+def run(code, nprocs=2, flags=(), timeout=60, head=""):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ)
     env.pop("GOMAXPROCS", None)
     env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [root])
-    src = PRELUDE.replace("NPROCS", str(nprocs)) + textwrap.dedent(code)
+    src = textwrap.dedent(head) + PRELUDE.replace("NPROCS", str(nprocs)) + textwrap.dedent(code)
     r = subprocess.run([sys.executable, *flags, "-c", src], env=env,
                        capture_output=True, text=True, timeout=timeout)
     return r
@@ -286,6 +287,42 @@ def test_listener_and_connections_from_before_the_fork():
     assert out == ["child:hi", "parent 0", "ping"]
 
 
+def test_child_cannot_touch_the_parents_poller_before_its_runtime_is_rebuilt():
+    # after_in_child hooks registered before gmp was imported run before
+    # gmp's; a connection closed there (or by a finalizer then) must not
+    # unregister the fd from the parent's epoll instance
+    out = check(run("""
+        ln = gmp.net.listen("tcp", "127.0.0.1:0")
+        got = gmp.chan(1)
+        gmp.go(lambda: got.send(ln.accept()))
+        cli = gmp.net.dial("tcp", str(ln.addr))
+        srv = got.recv()
+        early.append(srv)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        say("parent", reap(pid))
+        srv.set_deadline(time.time() + 10)
+        res = gmp.chan(1)
+        def reader():
+            try:
+                res.send(srv.read(4).decode())
+            except Exception as e:
+                res.send(repr(e))
+        gmp.go(reader)
+        while gmp._core._netpoll_counts()["nwaiters"] < 1:
+            gmp.sleep(0.001)
+        cli.write(b"ping")
+        say(res.recv())
+        cli.close(); srv.close(); ln.close()
+    """, head="""
+        import os
+        early = []
+        os.register_at_fork(after_in_child=lambda: [c.close() for c in early])
+    """))
+    assert out == ["parent 0", "ping"]
+
+
 def test_timers_survive_the_fork():
     # armed runtime timers are process state: they fire in the child too;
     # the sleeps of dropped goroutines do not
@@ -307,6 +344,41 @@ def test_timers_survive_the_fork():
     child_pid = [l for l in out if l.startswith("sleeper woke in")]
     assert "child after_func" in out and "parent 0 after_func" in out, out
     assert len(child_pid) == 1, out      # only the parent's sleeper woke
+
+
+def test_child_runs_to_the_end_of_the_program():
+    # forked from the main goroutine, the child continues the program and
+    # exits through the normal interpreter exit (atexit stops its own Ms)
+    r = run("""
+        # CPython's own: a child that exits normally waits for ever on the
+        # watchdog thread of dump_traceback_later, which it does not have
+        faulthandler.cancel_dump_traceback_later()
+        pid = os.fork()
+        c = gmp.chan()
+        gmp.go(c.send, os.getpid())
+        say("child" if pid == 0 else "parent", c.recv() == os.getpid(), settle(1 if pid == 0 else 3))
+        if pid:
+            say("reaped", reap(pid))
+    """, 4)
+    out = check(r)
+    assert sorted(out) == ["child True 1", "parent True 3", "reaped 0"], out
+
+
+def test_fork_before_the_runtime_starts():
+    # a listener made before the runtime ever started: the child registers
+    # it in its own poller and starts its runtime on first use
+    out = check(run("""
+        ln = gmp.net.listen("tcp", "127.0.0.1:0")
+        pid = os.fork()
+        if pid == 0:
+            gmp.go(lambda: ln.accept().write(b"ok"))
+            with gmp.net.dial("tcp", str(ln.addr)) as c:
+                say("child", c.read(2).decode())
+            os._exit(0)
+        say("parent", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        say("parent started:", gmp._core._started())
+    """, head="BUSY = False\n"))
+    assert out == ["child ok", "parent 0", "parent started: False"]
 
 
 def test_grandchild():

@@ -319,7 +319,3 @@ cdef int forkreset_sched() except -1:
     startsysmon()
     return 0
 
-
-def _forkgrave_len():
-    """How many objects the forked children of this process's ancestry dropped (tests)."""
-    return len(forkgrave)
