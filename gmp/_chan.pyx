@@ -24,7 +24,7 @@ from gmp.includes.rt cimport *
 from gmp._core cimport G, M, getm, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, fastrandn, wr_chan_receive, \
     wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_semacquire, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
-    wr_waitgroup_wait, wr_cond_wait
+    wr_waitgroup_wait, wr_cond_wait, _Gdead
 
 from gmp._core import Panic
 from gmp import _core
@@ -109,6 +109,8 @@ cdef Sudog wq_dequeue(waitq_t *q):
         sg = <Sudog>q.first
         wq_unlink(q, sg)
         Py_DECREF(sg)           # sg (a local) still holds it
+        if sg.g.status == _Gdead:
+            continue            # dropped in a forked child (fork.pxi): it cannot take anything
         if not gmp_cas32(&sg.g.parktok, sg.tok, 0):
             continue
         return sg

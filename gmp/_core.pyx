@@ -59,6 +59,7 @@ include "core/stack.pxi"
 include "core/syscall.pxi"
 include "core/netpoll.pxi"
 include "core/preempt.pxi"
+include "core/fork.pxi"
 
 
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------

@@ -334,14 +334,21 @@ cdef void blockwarn_report(int32_t *sus):
 
 
 
+cdef bint sysmon_atexit = False
+
+
 cdef int startsysmon() except -1:
-    global sysmon_running
+    """Starts sysmon (again in a forked child, whose atexit handlers,
+    _stopsysmon's included, are the parent's)."""
+    global sysmon_running, sysmon_atexit
     if sysmon_running:
         return 0
     if pthread_create(&sysmon_thread, NULL, sysmon, NULL) != 0:
         raise OSError("gmp: cannot start sysmon")
     sysmon_running = True
-    atexit.register(_stopsysmon)
+    if not sysmon_atexit:
+        sysmon_atexit = True
+        atexit.register(_stopsysmon)
     return 0
 
 

@@ -107,6 +107,8 @@ cdef int preempt_here(M m) except -1:
     m.preempt = 0
     if m is m0 and gmp_load32(&sched.exiting):
         return 0                    # main has returned: M0 runs nothing else
+    if forking:
+        return 0                    # inside os.fork's hooks (fork.pxi)
     if m.curg is None or m.curg.gr is None or gmp_gr_getcurrent() is not m.curg.gr:
         return 0
     if unsafe_point():

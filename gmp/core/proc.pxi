@@ -251,6 +251,7 @@ cdef extern from "Python.h":
 
 
 cdef str _FG_KEY = "gmp.waiter"
+cdef set foreignparked = set()  # plain threads' waiter Gs while they wait (a forked child drops them)
 
 
 cdef G foreign_g():
@@ -595,6 +596,7 @@ cdef int goparkx(int32_t reason) except -1:
         g.waitreason = reason
         g.status = _Gwaiting
         gmp_xadd32(&sched.nforeignwait, 1)
+        foreignparked.add(g)
         # Only the main thread runs Python's signal handlers, and what they
         # raise ends its wait like a thrown exception. A signal that arrived
         # before the semaphore wait interrupted nothing: the main thread
@@ -617,6 +619,7 @@ cdef int goparkx(int32_t reason) except -1:
                 r = gmp_sema_wait(g.sema, gmp_nanotime() + 50000000 if ismain else -1)
             if r == 2 and not ismain:
                 r = 3               # EINTR elsewhere: no handler runs here
+        foreignparked.discard(g)
         g.status = _Grunning    # the waker took us off nforeignwait
     else:
         g = m.curg
@@ -723,6 +726,8 @@ cdef object gdone(PyObject *og, int failed):
     if failed and goexc(<G>og, takeexc()):
         Py_DECREF(<object>og)
         return None         # killed (GreenletExit): let the greenlet end
+    if og == forkmain:
+        forkmainexit()      # a forked child's main goroutine returned (fork.pxi)
     grelease(<G>og)
     return gfinish(og)
 
