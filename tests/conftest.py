@@ -28,15 +28,16 @@ def wait_sendq(ch, n=1):
     wait_until(lambda: _chan._sendq_len(ch) >= n, what="%d senders parked" % n)
 
 
-def run_py(code, env=None, timeout=60):
-    """Runs code in a fresh interpreter; returns CompletedProcess."""
+def run_py(code, env=None, timeout=60, flags=()):
+    """Runs code in a fresh interpreter (with the interpreter flags given,
+    e.g. ("-X", "dev")); returns CompletedProcess."""
     e = dict(os.environ)
     e.pop("GOMAXPROCS", None)
     if env:
         e.update(env)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     e["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [root])
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=e,
+    return subprocess.run([sys.executable, *flags, "-c", textwrap.dedent(code)], env=e,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -14,16 +14,7 @@ DEV = ["-X", "dev", "-X", "faulthandler"]
 
 
 def run_dev(code, env=None, timeout=60):
-    # run_py with python -X dev -X faulthandler
-    import os, subprocess, textwrap
-    e = dict(os.environ)
-    e.pop("GOMAXPROCS", None)
-    if env:
-        e.update(env)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    e["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [root])
-    return subprocess.run([sys.executable, *DEV, "-c", textwrap.dedent(code)], env=e,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_py(code, env=env, timeout=timeout, flags=DEV)
 
 
 # a goroutine parked in recv_ok or in select must be woken only by the
