@@ -44,7 +44,7 @@ for py in "${pythons[@]}"; do
   fi
   # the dev-mode + faulthandler run (no-segfault / no-hang check) on the default Python
   if [ "$py" = "$default_py" ]; then
-    if PYTHONDEVMODE=1 "$venv/bin/python" -X faulthandler -m pytest -q -p no:cacheprovider tests/test_chan.py tests/test_select.py tests/test_sync.py; then
+    if PYTHONDEVMODE=1 "$venv/bin/python" -X faulthandler -m pytest -q -p no:cacheprovider tests/test_chan.py tests/test_select.py tests/test_sync.py tests/test_time.py tests/test_park_protocol.py; then
       echo "ci: PASS Python $ver -X dev + faulthandler"
     else
       echo "ci: FAIL Python $ver -X dev + faulthandler"; status=1
