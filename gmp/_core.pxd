@@ -90,7 +90,7 @@ cdef class G:
                                     # (parkprep sets it; the one waker, or interrupter,
                                     # whose CAS takes it to 0 readies the G: see proc.pxi)
     cdef int32_t parkseq            # owner only: the last token parkprep issued
-    cdef object pendingexc          # an interrupt that lost the race to a waker: raised at
+    cdef object pendingexc          # None, or a list of interrupts that lost the race to a waker: raised at
                                     # the next park or scheduling point (proc.pxi)
     cdef bint foreign               # a plain Python thread's waiter, not a goroutine
     cdef gmp_sema_t *sema           # foreign only: the thread blocks here

@@ -278,3 +278,32 @@ def test_panic_whose_str_raises_is_still_reported():
     assert r.returncode == 2
     assert r.stderr.startswith("panic: E: <exception str() failed>"), r.stderr
     assert "goroutine " in r.stderr
+
+
+def test_two_interrupts_pending_both_surface():
+    # two SIGINTs handled while main is runnable (its receive completed):
+    # each KeyboardInterrupt is raised at one later blocking call; the
+    # second used to be dropped
+    r = run_dev("""
+        import os, signal, gmp
+        c = gmp.chan()
+        def partner():
+            while gmp._chan._recvq_len(c) == 0:
+                gmp.sleep(0.0005)
+            c.send("value")
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+            while gmp._chan._recvq_len(c) == 0:
+                gmp.sleep(0.0005)
+            c.send("second")
+        gmp.go(partner)
+        got = [c.recv()]
+        while len(got) < 4:
+            try:
+                got.append(c.recv())
+            except KeyboardInterrupt:
+                got.append("KI")
+        print(got)
+    """, env={"GOMAXPROCS": "1"}, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert eval(r.stdout.strip()) == ["value", "KI", "KI", "second"]

@@ -558,16 +558,32 @@ cdef int parkcancel(G g, int32_t tok, int32_t reason) except -1:
 cdef bint throwinto(G g, object exc) except? True:
     """Ends g's current park with exc raised from its blocking call, if no
     waker has claimed the park; otherwise (or if g is not parked) exc is kept
-    in g.pendingexc (the first one wins) for g's next park or scheduling
+    in g.pendingexc (a list, oldest first: none is dropped) for g's next park or scheduling
     point. Returns whether g was readied. Can be executed by any thread."""
     cdef int32_t tok = gmp_load32(&g.parktok)
     if g.status != _Gdead and tok != 0 and gmp_cas32(&g.parktok, tok, 0):
         g.throwexc = exc
         goready(g)
         return True
-    if g.pendingexc is None:
-        g.pendingexc = exc
+    pendpush(g, exc)
     return False
+
+
+cdef void pendpush(G g, object exc) noexcept:
+    """Queues exc for g's next park or scheduling point (each is raised)."""
+    if g.pendingexc is None:
+        g.pendingexc = [exc]
+    else:
+        (<list>g.pendingexc).append(exc)
+
+
+cdef object pendpop(G g):
+    """The oldest pending exception of g (g.pendingexc is not None)."""
+    cdef list l = <list>g.pendingexc
+    e = l.pop(0)
+    if not l:
+        g.pendingexc = None
+    return e
 
 
 cdef int goparkx(int32_t reason) except -1:
@@ -590,8 +606,7 @@ cdef int goparkx(int32_t reason) except -1:
     if m is None:
         g = foreign_g()
         if g.pendingexc is not None and parkclaim(g, g.parkseq):
-            g.throwexc = g.pendingexc
-            g.pendingexc = None
+            g.throwexc = pendpop(g)
             return 1
         g.waitreason = reason
         g.status = _Gwaiting
@@ -608,12 +623,10 @@ cdef int goparkx(int32_t reason) except -1:
                 try:
                     PyErr_CheckSignals()
                 except BaseException as e:
-                    if g.pendingexc is None:
-                        g.pendingexc = e
+                    pendpush(g, e)
                 if g.pendingexc is not None and parkclaim(g, g.parkseq):
                     gmp_xadd32(&sched.nforeignwait, -1)
-                    g.throwexc = g.pendingexc
-                    g.pendingexc = None
+                    g.throwexc = pendpop(g)
                     break
             with nogil:
                 r = gmp_sema_wait(g.sema, gmp_nanotime() + 50000000 if ismain else -1)
@@ -624,8 +637,7 @@ cdef int goparkx(int32_t reason) except -1:
     else:
         g = m.curg
         if g.pendingexc is not None and parkclaim(g, g.parkseq):
-            g.throwexc = g.pendingexc
-            g.pendingexc = None
+            g.throwexc = pendpop(g)
             return 1
         g.status = _Gwaiting
         g.waitreason = reason
@@ -1578,9 +1590,7 @@ cdef int gosched_m() except -1:
         g.throwexc = None
         raise exc
     if g.pendingexc is not None:
-        exc = g.pendingexc
-        g.pendingexc = None
-        raise exc
+        raise pendpop(g)
     return 0
 
 
