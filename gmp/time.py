@@ -14,11 +14,14 @@ _GO = 2
 
 
 def _drain(c):
+    """Takes a fired, unreceived value out of c; returns whether there was one."""
     if c is not None:
         try:
             c.recv_nowait()
+            return True
         except Exception:
             pass
+    return False
 
 
 class Timer:
@@ -38,15 +41,17 @@ class Timer:
 
     def stop(self):
         """Prevents the timer from firing; returns False if it had already
-        fired or been stopped."""
+        fired and its value was received, or been stopped (Go 1.23: a
+        value that fired but was not received is dropped, and counts as
+        not fired)."""
         was = self._rt.stop()
-        _drain(self.c)
-        return was
+        return _drain(self.c) or was
 
     def reset(self, d):
-        """Re-arms the timer for d seconds from now; returns whether it was active."""
+        """Re-arms the timer for d seconds from now; returns whether it was
+        active (a fired, unreceived value is dropped and counts as active)."""
         was = self._rt.stop()
-        _drain(self.c)
+        was = _drain(self.c) or was
         self._rt.start(d)
         return was
 
@@ -64,12 +69,16 @@ class Ticker:
         self._rt.start(d)
 
     def stop(self):
+        """Stops the ticks; no tick from before is received afterwards (Go 1.23)."""
         self._rt.stop()
+        _drain(self.c)
 
     def reset(self, d):
+        """Ticks every d seconds from now; a pending tick of the old period is dropped."""
         if not d > 0:
             raise _Panic("non-positive interval for Ticker.Reset")
         self._rt.stop()
+        _drain(self.c)
         self._rt.set_period(d)
         self._rt.start(d)
 
