@@ -975,7 +975,7 @@ def topologies(draw):
     for _ in range(draw(st.integers(1, 4), label="nproducers")):
         chans = sorted(draw(st.sets(st.integers(0, nch - 1), min_size=1), label="producer chans"))
         mode = draw(st.sampled_from(["send", "send", "select", "select_nil", "nowait"]), label="mode")
-        producers.append((mode, chans, draw(st.integers(0, 60), label="nmsgs"),
+        producers.append((mode, chans, draw(st.integers(0, 60) | st.integers(100, 400), label="nmsgs"),
                           draw(st.integers(0, 2 ** 16), label="seed")))
     consumers = []
     for _ in range(draw(st.integers(1, 4), label="nconsumers")):
@@ -1004,6 +1004,7 @@ def run_topology(topo, timeout=60.0):
     sent = []
     got = [[] for _ in consumers]
     errors = []
+    ps = set()              # the Ps the goroutines ran on
     pwg = gmp.WaitGroup()
     cwg = gmp.WaitGroup()
     yield_ = gmp.runtime.gosched
@@ -1039,6 +1040,7 @@ def run_topology(topo, timeout=60.0):
         except Exception as e:      # noqa: BLE001
             errors.append("producer %d: %r" % (pid, e))
         sent.extend(mine)
+        ps.add(gmp._core._curp())
         pwg.done()
 
     def consumer(k, mode, cids):
@@ -1087,6 +1089,7 @@ def run_topology(topo, timeout=60.0):
                     out.append((live[i], v))
         except Exception as e:      # noqa: BLE001
             errors.append("consumer %d: %r" % (k, e))
+        ps.add(gmp._core._curp())
         cwg.done()
 
     def closer():
@@ -1129,7 +1132,7 @@ def run_topology(topo, timeout=60.0):
                 "consumer %d: producer %d's values on chan %d out of order: %r after %r"
                 % (k, v[0], cid, v, last[key]))
             last[key] = v[1]
-    return len(received)
+    return len(received), len(ps)
 
 
 def timer_stop_race(n):
@@ -1169,8 +1172,8 @@ def run_concurrent():
         total.append(run_topology(topo))
     check()
     timer_stop_race(300 if not EXAMPLES else 10 * EXAMPLES)
-    print("concurrent: %d topologies, %d values, GOMAXPROCS=%d"
-          % (len(total), sum(total), gmp.runtime.gomaxprocs()))
+    print("concurrent: %d topologies, %d values, %d of them on more than one P, GOMAXPROCS=%d"
+          % (len(total), sum(n for n, p in total), sum(p > 1 for n, p in total), gmp.runtime.gomaxprocs()))
 
 
 def worker(mode):
@@ -1230,7 +1233,7 @@ def chi2_check(counts, n, what):
     assert p > 1e-9, "%s: counts %r, chi2=%.1f, p=%.3g" % (what, counts, x, p)
 
 
-N_UNIFORM = 12000 if not EXAMPLES else 40 * EXAMPLES
+N_UNIFORM = 12000 if not EXAMPLES else min(40 * EXAMPLES, 200000)
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 8])
@@ -1270,12 +1273,15 @@ def test_select_uniform_parked_senders():
     cs = [gmp.chan() for _ in range(k)]
     n = N_UNIFORM // 4
     stop = gmp.chan()
+    wg = gmp.WaitGroup()
 
     def sender(c):
         while True:
             i, _ = gmp.select((c.send, 1), stop.recv)
             if i == 1:
+                wg.done()
                 return
+    wg.add(k)
     for c in cs:
         gmp.go(sender, c)
     counts = [0] * k
@@ -1284,6 +1290,7 @@ def test_select_uniform_parked_senders():
             settle_until(lambda: _chan._sendq_len(c) == 1, lambda: "a sender to park")
         counts[gmp.select(*[c.recv for c in cs])[0]] += 1
     stop.close()
+    wg.wait()
     chi2_check(counts, n, "parked senders")
 
 
