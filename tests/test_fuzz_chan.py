@@ -433,6 +433,24 @@ class ChanMachine(RuleBasedStateMachine):
         else:
             self.main_recv(mc, op)
 
+    def guard(self, mc):
+        """A watchdog for a blocking op of the main goroutine that the model
+        says cannot block: if it does, the channel is closed to wake it, and
+        stop_guard fails the test."""
+        fired = []
+
+        def wake():
+            fired.append(1)
+            try:
+                mc.ch.close()
+            except Panic:
+                pass
+        return fired, gmp.after_func(WATCHDOG, wake)
+
+    def stop_guard(self, g, what):
+        fired, t = g
+        self.expect(t.stop() and not fired, "%s blocked; the model says it cannot", what)
+
     def main_send(self, mc):
         v = next(self.vals)
         if mc.send_ready():
@@ -441,11 +459,13 @@ class ChanMachine(RuleBasedStateMachine):
                 exp = None
             except ModelPanic as e:
                 exp = str(e)
+            g = self.guard(mc)
             try:
                 mc.ch.send(v)
                 got = None
             except Panic as e:
                 got = str(e)
+            self.stop_guard(g, "%r.send(%r)" % (mc, v))
             self.expect(got == exp, "%r.send(%r): got panic %r, the model says %r", mc, v, got, exp)
             STATS["send " + ("panic" if exp else "ok")] += 1
             if got is None:
@@ -478,6 +498,7 @@ class ChanMachine(RuleBasedStateMachine):
                 return
             self.expect(False, "%r.recv_nowait() returned %r, the model says it would block", mc, r)
         v, ok = self.m_recv(mc)
+        g = self.guard(mc)
         if how == "recv":
             got, exp = mc.ch.recv(), v
         elif how == "recv_ok":
@@ -490,6 +511,7 @@ class ChanMachine(RuleBasedStateMachine):
             except StopIteration:
                 got = StopIteration
             exp = v if ok else StopIteration
+        self.stop_guard(g, "%r %s" % (mc, how))
         self.expect(got == exp, "%r %s returned %r, the model says %r", mc, how, got, exp)
         STATS["recv %s ok=%s" % (how, ok)] += 1
         self.observe_recv(v, ok)
@@ -631,15 +653,8 @@ class ChanMachine(RuleBasedStateMachine):
         else:
             bg, fn = self.new_bg("send", target, hv), lambda: target.ch.send(hv)
         where = "main_block(%s, %r, helper %s)" % (plain or "select", cases, bg)
-        fired = []
         if plain:
-            def wake():
-                fired.append(1)
-                try:
-                    target.ch.close()
-                except Panic:
-                    pass
-            watchdog = gmp.after_func(WATCHDOG, wake)
+            guard = self.guard(target)
         else:
             watchdog = gmp.Timer(WATCHDOG)
             args = [case_obj(k, t, v) for k, t, v in cases] + [watchdog.c.recv]
@@ -660,8 +675,10 @@ class ChanMachine(RuleBasedStateMachine):
                 r = tuple(gmp.select(*args))
         except Panic as e:
             r = e
-        self.expect(watchdog.stop() and not fired, "%s: the main goroutine stayed blocked for %ss",
-                    where, WATCHDOG)
+        if plain:
+            self.stop_guard(guard, where)
+        else:
+            self.expect(watchdog.stop(), "%s: the main goroutine stayed blocked for %ss", where, WATCHDOG)
         bg.exp.append(("eq", ("ok", None)))     # the helper's own result; a recv's is set below
         bg.done = True
         if helper == "close":
