@@ -599,7 +599,7 @@ class ChanMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def main_select(self, data):
         cases = self.draw_cases(data, 0, 5, timers=True)
-        ndflt = data.draw(st.sampled_from([0, 1, 1, 1, 2]), label="ndefault")
+        ndflt = data.draw(st.sampled_from([0, 0, 1, 1, 1, 1, 1, 1, 1, 2]), label="ndefault")
         args = [case_obj(k, t, v) for k, t, v in cases]
         spec = [(k, t, v, i) for i, (k, t, v) in enumerate(cases)]
         blocking_ok = any(self.case_ready(k, t) == "yes" or isinstance(t, MTimer) and t.state == "pending"
