@@ -48,10 +48,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from hypothesis.stateful import run_state_machine_as_test
 
-# Go 1.23 timer semantics that gmp does not follow yet (see the xfail tests
-# below). While False the model accepts gmp's answer there as well as Go's;
-# flip it once the runtime follows Go.
-STRICT_GO123_TIMERS = False
+# Go 1.23 timer semantics (Stop/Reset after a fire nobody received; see the
+# tests at the end). True: the model accepts only Go's answer there.
+STRICT_GO123_TIMERS = True
 
 EXAMPLES = int(os.environ.get("GMP_FUZZ_EXAMPLES") or 0)
 RANDOM = os.environ.get("GMP_FUZZ_SEED") == "random"
@@ -1319,14 +1318,12 @@ def test_chi2_sf():
     assert abs(chi2_sf(2.0, 2) - math.exp(-1)) < 1e-12
 
 
-# ---- what the harness found: Go 1.23 timer semantics -------------------------
+# ---- what the harness found (fixed): Go 1.23 timer semantics -------------------------
 
 def wait_fired(c):
     settle_until(lambda: len(c) == 1, lambda: "the timer to fire")
 
 
-@pytest.mark.xfail(strict=True, reason="gmp: Ticker.stop() leaves a tick that fired before it in the "
-                   "channel; Go 1.23 receives no stale value after Stop")
 def test_ticker_stop_drops_stale_tick():
     tk = gmp.Ticker(0.001)
     wait_fired(tk.c)
@@ -1334,8 +1331,6 @@ def test_ticker_stop_drops_stale_tick():
     assert gmp.select(tk.c.recv, gmp.default) == (1, None)
 
 
-@pytest.mark.xfail(strict=True, reason="gmp: Ticker.reset() leaves a tick from the old period in the "
-                   "channel; Go 1.23 receives no stale value after Reset")
 def test_ticker_reset_drops_stale_tick():
     tk = gmp.Ticker(0.001)
     wait_fired(tk.c)
@@ -1346,8 +1341,6 @@ def test_ticker_reset_drops_stale_tick():
         tk.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="gmp: Timer.stop() returns False when the timer fired but its "
-                   "value was not received; Go 1.23 drains it and returns True")
 def test_timer_stop_of_fired_unreceived_returns_true():
     t = gmp.Timer(0)
     wait_fired(t.c)
@@ -1355,8 +1348,6 @@ def test_timer_stop_of_fired_unreceived_returns_true():
     assert len(t.c) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="gmp: Timer.reset() returns False when the timer fired but its "
-                   "value was not received; Go 1.23 drains it and returns True")
 def test_timer_reset_of_fired_unreceived_returns_true():
     t = gmp.Timer(0)
     wait_fired(t.c)
