@@ -7,7 +7,24 @@
 
 Goroutines are greenlets scheduled by a G/M/P runtime modelled on Go's
 runtime/proc.go; channels and select follow runtime/chan.go and select.go.
+
+The distribution is named gmp-runtime (``pip install gmp-runtime``); it
+installs this package, imported as ``gmp``.
 """
+import os as _os
+
+# PyPI's unrelated `gmp` distribution installs its modules into this same
+# folder and a gmp/__init__.py of its own: installed after gmp-runtime it
+# replaces this file; installed before, uninstalling it later deletes this
+# file. While this file is still ours, its projecteuler.py gives it away.
+if _os.path.exists(_os.path.join(_os.path.dirname(__file__), "projecteuler.py")):
+    import warnings as _warnings
+    _warnings.warn(
+        "the unrelated PyPI package 'gmp' is installed into the same gmp/ folder as "
+        "gmp-runtime; run: pip uninstall -y gmp gmp-runtime && pip install gmp-runtime",
+        RuntimeWarning, stacklevel=2)
+del _os
+
 from gmp._core import go as go, Panic as Panic, Deadlock as Deadlock, GoExit as GoExit
 from gmp._core import run as run, syscall as syscall
 from gmp._chan import chan as chan, nilchan as nilchan, select as select, default as default
@@ -23,4 +40,5 @@ __all__ = [
     "run", "syscall", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
     "WaitGroup", "Mutex", "Once", "runtime", "sync", "time", "context", "debug",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"   # the one place the version is written (pyproject reads it)
+
