@@ -48,7 +48,8 @@
 #   GMP_CI_CACHE            cache directory              (default /var/cache/gmp-ci)
 #   GMP_CI_CHROOT_MAX_AGE_DAYS  rebuild a chroot older than this (default 7)
 #   GMP_CI_DEBIAN_MIRROR    Debian mirror                (default: the host's)
-#   GMP_CI_CHROOT_TIMEOUT   seconds per version's install + tests (default 1500)
+#   GMP_CI_CHROOT_TIMEOUT   seconds for each version's install, and for its tests (default 1500)
+#   GMP_CI_NO_UNSHARE=1     mount in the host's mount namespace (still unmounted on exit)
 set -uo pipefail
 
 VERSIONS=${GMP_CI_CHROOT_PYTHONS:-"3.14 3.15"}
@@ -90,7 +91,7 @@ mounts_below() {
     | sort -r
 }
 
-if [ -z "${GMP_CI_IN_NS:-}" ]; then
+if [ -z "${_GMP_CI_PRIVATE_NS:-}" ]; then
   left=$(mounts_below "$CACHE")
   if [ -n "$left" ]; then
     # Someone else's mounts (a run by hand?): removing or reusing the chroot
@@ -100,27 +101,62 @@ if [ -z "${GMP_CI_IN_NS:-}" ]; then
     done
     exit 1
   fi
-  if command -v unshare >/dev/null 2>&1 \
+  if [ -z "${GMP_CI_NO_UNSHARE:-}" ] && command -v unshare >/dev/null 2>&1 \
      && unshare --mount --propagation private true 2>/dev/null; then
-    GMP_CI_IN_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+    _GMP_CI_PRIVATE_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
   fi
   say "chroot: no private mount namespace (unshare); mounting in the host's, unmounted on exit"
 fi
 
+# Is process $1 one this run started? Its descendant, or (in the private
+# mount namespace, which only this run's processes can have entered) any
+# process there, a daemon a test left behind included.
+ours() {
+  local p=$1 n=0
+  if [ -n "${_GMP_CI_PRIVATE_NS:-}" ] \
+     && [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$(readlink "/proc/$$/ns/mnt")" ]; then
+    return 0
+  fi
+  while [ "$p" -gt 1 ] && [ "$n" -lt 64 ]; do
+    [ "$p" = "$$" ] && return 0
+    p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || return 1
+    [ -n "$p" ] || return 1
+    n=$((n + 1))
+  done
+  return 1
+}
+
 # ---------------------------------------------------------------- cleanup
 MOUNTS=()           # what this run mounted, in order
+BGPID=              # the long command bg is waiting for
 cleanup() {
   local rc=$? i pid root
   trap - EXIT INT TERM HUP
-  # processes still running inside the chroot (a test's leftover child) keep
-  # its mounts busy: they are ours, end them by pid
-  for root in "$ROOTFS" "$ROOTFS.new"; do
+  # processes of this run still running inside the chroot (an interrupted
+  # test run, a test's leftover child) keep its mounts busy: end them by
+  # pid, while they are still descendants of this shell: find every such
+  # pid before killing any (a killed parent's children are reparented).
+  # Stopped first, pass after pass, so that none forks an unlisted child.
+  local killed=0 victims=() pass found
+  for pass in 1 2 3 4 5; do
+    found=0
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-      if [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ]; then
-        kill -KILL "$pid" 2>/dev/null
+      case " ${victims[*]-} " in *" $pid "*) continue ;; esac
+      root=$(readlink "/proc/$pid/root" 2>/dev/null) || continue
+      if { [ "$root" = "$ROOTFS" ] || [ "$root" = "$ROOTFS.new" ]; } && ours "$pid"; then
+        kill -STOP "$pid" 2>/dev/null; victims+=("$pid"); found=1
       fi
     done
+    [ "$found" = 1 ] || break
   done
+  if [ "${#victims[@]}" -gt 0 ]; then
+    kill -KILL "${victims[@]}" 2>/dev/null
+    killed=1
+  fi
+  if [ -n "$BGPID" ]; then
+    kill -TERM "$BGPID" 2>/dev/null && killed=1
+  fi
+  [ "$killed" = 1 ] && sleep 1
   for (( i=${#MOUNTS[@]}-1; i>=0; i-- )); do
     umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null \
       || say "chroot: could not unmount ${MOUNTS[i]}"
@@ -138,6 +174,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+# bg CMD...: run a long command as a child the shell waits for, so that a
+# signal to this script runs the trap (and cleanup) at once, not after it
+bg() {
+  local rc
+  "$@" &
+  BGPID=$!
+  wait "$BGPID"; rc=$?
+  BGPID=
+  return "$rc"
+}
 
 do_mount() {          # do_mount TARGET MOUNT-ARGS...
   local target=$1; shift
@@ -298,7 +345,7 @@ build_chroot() {
   safe_rm "$new" || exit 1
   t=$(now)
   # debootstrap verifies the Release signature and ignores Valid-Until
-  if ! debootstrap --variant=minbase sid "$new" "$MIRROR" >>"$log" 2>&1; then
+  if ! bg debootstrap --variant=minbase sid "$new" "$MIRROR" >>"$log" 2>&1; then
     tail -n 15 "$log" | sed 's/^/  | /'
     safe_rm "$new"
     skip_all "debootstrap of Debian unstable failed (log: $log)"
@@ -318,7 +365,7 @@ EOF
   echo "deb $MIRROR sid main" > "$new/etc/apt/sources.list"
   mount_chroot "$new" || { say "chroot: mounting $new failed"; exit 1; }
   t=$(now)
-  if ! in_chroot "$new" apt-get update -q >>"$log" 2>&1; then
+  if ! bg in_chroot "$new" apt-get update -q >>"$log" 2>&1; then
     tail -n 15 "$log" | sed 's/^/  | /'
     unmount_below "$new"; safe_rm "$new"
     skip_all "apt-get update in the Debian unstable chroot failed (log: $log)"
@@ -330,7 +377,7 @@ EOF
       have+=("$v"); pkgs="$pkgs python$v python$v-dev python$v-venv"
     fi
   done
-  if ! in_chroot "$new" apt-get install -y -q $pkgs >>"$log" 2>&1; then
+  if ! bg in_chroot "$new" apt-get install -y -q $pkgs >>"$log" 2>&1; then
     tail -n 15 "$log" | sed 's/^/  | /'
     unmount_below "$new"; safe_rm "$new"
     skip_all "apt-get install in the Debian unstable chroot failed (log: $log)"
@@ -396,7 +443,7 @@ for v in $VERSIONS; do
   # the README's test command, pip with -v into a log for the build summary
   t=$(now)
   log=$ROOTFS/build/pip-py$v.log
-  if ! in_chroot "$ROOTFS" timeout -k 30 "$RUN_TIMEOUT" /bin/sh -c \
+  if ! bg in_chroot "$ROOTFS" timeout -k 30 "$RUN_TIMEOUT" /bin/sh -c \
           "cd $dest && python$v -m venv .venv && .venv/bin/pip install -v -e '.[test]'" \
           > "$log" 2>&1; then
     tail -n 40 "$log" | sed 's/^/  | /'
@@ -418,7 +465,7 @@ for v in $VERSIONS; do
   fi
 
   t=$(now)
-  if in_chroot "$ROOTFS" timeout -k 30 "$RUN_TIMEOUT" /bin/sh -c \
+  if bg in_chroot "$ROOTFS" timeout -k 30 "$RUN_TIMEOUT" /bin/sh -c \
        "cd $dest && .venv/bin/python -m pytest -q -p no:cacheprovider"; then
     took "pytest" "$t"
     say "PASS Python $v (chroot) in $(( $(now) - start ))s"
