@@ -97,7 +97,7 @@ if [ -z "${_GMP_CI_PRIVATE_NS:-}" ]; then
     # Someone else's mounts (a run by hand?): removing or reusing the chroot
     # below them could reach into what they expose. Refuse.
     for v in $VERSIONS; do
-      say "FAIL Python $v (chroot): mounts are left under $CACHE: $(echo $left); unmount them first"
+      say "FAIL Python $v (chroot): mounts are left under $CACHE: $(echo "$left" | tr '\n' ' '); unmount them first"
     done
     exit 1
   fi
@@ -137,10 +137,11 @@ cleanup() {
   # pid, while they are still descendants of this shell: find every such
   # pid before killing any (a killed parent's children are reparented).
   # Stopped first, pass after pass, so that none forks an unlisted child.
-  local killed=0 victims=() pass found
-  for pass in 1 2 3 4 5; do
+  local killed=0 victims=() found d
+  for _ in 1 2 3 4 5; do
     found=0
-    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    for d in /proc/[0-9]*; do
+      pid=${d#/proc/}
       case " ${victims[*]-} " in *" $pid "*) continue ;; esac
       root=$(readlink "/proc/$pid/root" 2>/dev/null) || continue
       if { [ "$root" = "$ROOTFS" ] || [ "$root" = "$ROOTFS.new" ]; } && ours "$pid"; then
@@ -165,7 +166,7 @@ cleanup() {
   local left
   left=$(mounts_below "$CACHE")
   if [ -n "$left" ]; then
-    say "chroot: still mounted after cleanup: $(echo $left)"
+    say "chroot: still mounted after cleanup: $(echo "$left" | tr '\n' ' ')"
     [ "$rc" = 0 ] && rc=1
   fi
   exit "$rc"
@@ -210,7 +211,7 @@ safe_rm() {           # remove a tree under $CACHE, never through a mount
   case "$d" in "$CACHE"/?*) ;; *) echo "refusing to remove $d" >&2; return 1 ;; esac
   [ -e "$d" ] || [ -L "$d" ] || return 0
   if [ -n "$(mounts_below "$d")" ]; then
-    say "chroot: not removing $d: mounted below it: $(echo $(mounts_below "$d"))"
+    say "chroot: not removing $d: mounted below it: $(mounts_below "$d" | tr '\n' ' ')"
     return 1
   fi
   rm -rf --one-file-system "$d"
