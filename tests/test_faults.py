@@ -111,3 +111,33 @@ def test_exceptions_in_waits(part, procs):
     o = faultprog.drive("exceptions", 60 + procs, procs, min_rounds=6, timeout=TIMEOUT,
                         stations=part)
     _check(o)
+
+
+def test_handler_run_inside_a_raising_handler_loses_no_exception(monkeypatch):
+    """The harness's own accounting: CPython 3.14 can run a second signal's
+    handler at its pending-call check right after a call inside a raising
+    handler, after that handler counted its exception and before it raised it.
+    Simulated here by a raised_ids whose add() runs the nested handler: the
+    exception that propagates must be the one counted, and nothing else."""
+    import signal
+    import types
+
+    class NestingSet(set):
+        def add(self, x):
+            super().add(x)
+            if len(self) == 1:
+                faultprog._handler(signal.SIGUSR1, None)
+
+    st = faultprog.State(None)
+    st.armed = True
+    st.me = types.SimpleNamespace(status=0)         # parked, not running
+    st.raised_ids = NestingSet()
+    monkeypatch.setattr(faultprog, "st", st)
+    monkeypatch.setattr(faultprog, "gmp", types.SimpleNamespace(
+        runtime=types.SimpleNamespace(in_goroutine=lambda: False)))
+    monkeypatch.setattr(faultprog, "_EXC", {signal.SIGTERM: faultprog.SigTerm,
+                                            signal.SIGUSR1: faultprog.SigUsr1})
+    with pytest.raises(faultprog.SIGEXC) as ei:
+        faultprog._handler(signal.SIGTERM, None)    # frame None: M0's scheduler context
+    assert set(st.raised_ids) == {ei.value.fault_id}, (st.raised_ids, ei.value)
+    assert st.nhandler == 2

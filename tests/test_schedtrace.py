@@ -215,12 +215,12 @@ def test_scheddetail_marks_an_m_stuck_in_one_goroutine_blocked():
     r = run_py("""
         import re, threading, time, gmp
         from gmp import _core
-        seen = []
+        seen = []                       # the goroutines M0 was seen blocked in
         def watch():
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not seen:
+            while time.monotonic() < deadline and 2 not in seen:
                 m = re.search(r"M0: p=0 curg=(\\d+) .*blocked=true", _core._schedtrace(True))
-                if m:
+                if m and int(m.group(1)) not in seen:
                     seen.append(int(m.group(1)))
                 time.sleep(0.002)
         def stuck():
@@ -233,4 +233,7 @@ def test_scheddetail_marks_an_m_stuck_in_one_goroutine_blocked():
         print(seen)
     """, env={"GOMAXPROCS": "1"})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "[2]"
+    # main itself may be seen blocked first, rightly: Thread.start is a direct
+    # blocking wait for the new thread, which on a loaded machine can last
+    # longer than sysmon's 20 ms
+    assert r.stdout.strip() in ("[2]", "[1, 2]")
