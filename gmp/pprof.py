@@ -401,11 +401,12 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
                 return
             # the request line's words as parse_request splits them
             words = head.split(b"\n", 1)[0].decode("latin-1").split()
-            if not words or (len(words) >= 3 and words[-1].startswith("HTTP/0")):
-                # nothing, or HTTP/0.9, whose answers have no status line:
-                # refused as Go's server refuses them
+            if len(words) < 3 or words[-1].startswith("HTTP/0"):
+                # no protocol word ("GET /path", which http.server takes for
+                # HTTP/0.9, and on 3.14+ then fails inside wsgiref), or
+                # HTTP/0.x: refused as Go's server refuses them
                 self.requestline, self.request_version, self.command = "", "HTTP/1.0", ""
-                if words:
+                if len(words) >= 3:
                     self.send_error(505, "unsupported protocol version")
                 else:
                     self.send_error(400, "malformed HTTP request")

@@ -332,6 +332,8 @@ def test_connections_beyond_max_conns_get_503():
     (b"GET /debug/pprof/ HTTP/2.0\r\n\r\n", 505),
     (b"GET /debug/pprof/ HTTP/0.9\r\n\r\n", 505),     # its answers would have no status line
     (b"GET\r/debug/pprof/ x HTTP/0.9\r\n\r\n", 505),
+    (b"GET /debug/pprof/\r\n\r\n", 400),          # no protocol (http.server's HTTP/0.9)
+    (b"GET\r\n\r\n", 400),
     (b"GET /debug/pprof/ HTTP/1.0\n\n", 200),
     (b"GET /debug/pprof/ HTTP/1.0\r\n", 200),      # then half-closed: what came is the head
 ])
