@@ -9,10 +9,14 @@ from conftest import wait_until
 
 
 def test_sleep_orders_wakeups():
+    # Deadlines fixed before any goroutine runs and 100 ms apart, so that a
+    # goroutine started late on a loaded machine still sleeps to its own
+    # deadline: the order checked is the timers', not the spawns'.
     out = gmp.chan(3)
-    for d in (0.03, 0.01, 0.02):
-        gmp.go(lambda d=d: (gmp.sleep(d), out.send(d)))
-    assert [out.recv() for _ in range(3)] == [0.01, 0.02, 0.03]
+    t0 = time.monotonic()
+    for d in (0.3, 0.1, 0.2):
+        gmp.go(lambda d=d: (gmp.sleep(t0 + d - time.monotonic()), out.send(d)))
+    assert [out.recv() for _ in range(3)] == [0.1, 0.2, 0.3]
 
 
 def test_sleep_at_least():
