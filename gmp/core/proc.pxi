@@ -1342,40 +1342,35 @@ cdef M newm(P p, bint spinning):
     return m
 
 
-cdef extern from "<pthread.h>" nogil:
-    ctypedef unsigned long pthread_t
-    ctypedef struct pthread_attr_t:
-        pass
-    int pthread_attr_init(pthread_attr_t *a)
-    int pthread_attr_setdetachstate(pthread_attr_t *a, int s)
-    int pthread_attr_destroy(pthread_attr_t *a)
-    int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
-    enum: PTHREAD_CREATE_DETACHED
+# Threads are started with CPython's PyThread_start_new_thread (a detached
+# pthread with the stack size threading.stack_size() sets, else the C
+# library's default) instead of pthread_create, which glibc 2.34+ exports
+# only as pthread_create@GLIBC_2.34: linked directly, it made the extension
+# need a glibc newer than manylinux_2_17's. PyThread_start_new_thread takes
+# no Python lock, but it reads _PyThreadState_GET()->interp for the stack
+# size; on 3.11 that is the thread state of whichever thread holds the GIL
+# (3.12+: the caller's own). Invariant: call it holding the GIL (startm and
+# startsysmon do), so that the state it reads is ours and alive.
+cdef extern from "pythread.h":
+    unsigned long PyThread_start_new_thread(void (*func)(void *) noexcept nogil, void *arg)
+    enum: PYTHREAD_INVALID_THREAD_ID
 
 
 cdef void startm(M m):
-    """Starts m's OS thread. It is a plain pthread that first waits for work
+    """Starts m's OS thread. It is a plain thread that first waits for work
     without the GIL (stealing as soon as it is woken), so a new M costs the
     running Python code nothing until it has something to run."""
-    cdef pthread_t t
-    cdef pthread_attr_t a
-    cdef int r
-    pthread_attr_init(&a)
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)
-    r = pthread_create(&t, &a, mthreadstart, <void *>m)
-    pthread_attr_destroy(&a)
-    if r != 0:
-        raise OSError(r, "gmp: cannot start an M thread")
+    if PyThread_start_new_thread(mthreadstart, <void *>m) == PYTHREAD_INVALID_THREAD_ID:
+        raise OSError("gmp: cannot start an M thread")
 
 
-cdef void *mthreadstart(void *arg) noexcept nogil:
+cdef void mthreadstart(void *arg) noexcept nogil:
     mwaitfirst(<M>arg)
     with gil:
         try:
             _mstart(<M>arg)
         except BaseException:
             pass
-    return NULL
 
 
 cdef void mwaitfirst(M m) noexcept nogil:
