@@ -46,7 +46,7 @@ if ! "$py" -c '' >/dev/null 2>&1; then     # missing, or a pyenv shim of a versi
   exit 1
 fi
 ver=$("$py" -c 'import sys; print("%d%d" % sys.version_info[:2])')
-wheels=("$dist"/gmp-*-cp"$ver"-cp"$ver"-*manylinux*.whl)
+wheels=("$dist"/gmp*-cp"$ver"-cp"$ver"-*manylinux*.whl)     # gmp-..., gmp_runtime-...
 if [ ! -e "${wheels[0]}" ]; then
   echo "test-wheel: FAILED: no repaired cp$ver wheel in $dist (run ci/wheels.sh $dist)"
   exit 1
