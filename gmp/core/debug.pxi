@@ -341,9 +341,7 @@ cdef int startsysmon() except -1:
     global sysmon_running, sysmon_atexit
     if sysmon_running:
         return 0
-    # PyThread_start_new_thread, not pthread_create: see startm (proc.pxi)
-    if PyThread_start_new_thread(sysmon, NULL) == PYTHREAD_INVALID_THREAD_ID:
-        raise OSError("gmp: cannot start sysmon")
+    startthread(sysmon, NULL, "sysmon")       # not pthread_create: see proc.pxi
     sysmon_running = True
     if not sysmon_atexit:
         sysmon_atexit = True

@@ -1342,26 +1342,44 @@ cdef M newm(P p, bint spinning):
     return m
 
 
-# Threads are started with CPython's PyThread_start_new_thread (a detached
-# pthread with the stack size threading.stack_size() sets, else the C
-# library's default) instead of pthread_create, which glibc 2.34+ exports
+# Ms and sysmon are started with CPython's PyThread_start_new_thread (a
+# detached pthread) instead of pthread_create, which glibc 2.34+ exports
 # only as pthread_create@GLIBC_2.34: linked directly, it made the extension
-# need a glibc newer than manylinux_2_17's. PyThread_start_new_thread takes
-# no Python lock, but it reads _PyThreadState_GET()->interp for the stack
-# size; on 3.11 that is the thread state of whichever thread holds the GIL
-# (3.12+: the caller's own). Invariant: call it holding the GIL (startm and
-# startsysmon do), so that the state it reads is ours and alive.
+# need a glibc newer than manylinux_2_17's.
 cdef extern from "pythread.h":
     unsigned long PyThread_start_new_thread(void (*func)(void *) noexcept nogil, void *arg)
     enum: PYTHREAD_INVALID_THREAD_ID
+
+
+cdef int startthread(void (*fn)(void *) noexcept nogil, void *arg, str what) except -1:
+    """Starts a detached OS thread running fn(arg), with the C library's
+    default stack size, as pthread_create with default attributes did.
+
+    PyThread_start_new_thread takes the stack size of the calling thread's
+    interpreter, threading.stack_size(): an M runs every goroutine of its P
+    on its stack (and sysmon runs Python code), so a size a program sets for
+    its own threads must not apply to them; it is cleared for this call and
+    put back. Invariant: called holding the GIL (startm, startsysmon), so no
+    Python thread starts in between, and the thread state that
+    PyThread_start_new_thread reads (on 3.11, whichever holds the GIL's;
+    3.12+: the caller's own) is ours and alive."""
+    cdef unsigned long r
+    old = _thread.stack_size(0)
+    try:
+        r = PyThread_start_new_thread(fn, arg)
+    finally:
+        if old:
+            _thread.stack_size(old)
+    if r == PYTHREAD_INVALID_THREAD_ID:
+        raise OSError("gmp: cannot start " + what)
+    return 0
 
 
 cdef void startm(M m):
     """Starts m's OS thread. It is a plain thread that first waits for work
     without the GIL (stealing as soon as it is woken), so a new M costs the
     running Python code nothing until it has something to run."""
-    if PyThread_start_new_thread(mthreadstart, <void *>m) == PYTHREAD_INVALID_THREAD_ID:
-        raise OSError("gmp: cannot start an M thread")
+    startthread(mthreadstart, <void *>m, "an M thread")
 
 
 cdef void mthreadstart(void *arg) noexcept nogil:
