@@ -188,18 +188,16 @@ def _schedtrace(bint detailed=False):
 
 # ---- sysmon -----------------------------------------------------------------
 
-cdef extern from "<pthread.h>" nogil:
-    int pthread_join(pthread_t t, void **ret)
-
 cdef extern from *:
     uint32_t __atomic_load_n(uint32_t *p, int order) nogil
     enum: __ATOMIC_RELAXED
 
 cdef gmp_sema_t sysmon_sema
 gmp_sema_init(&sysmon_sema)
+cdef gmp_sema_t sysmon_done         # posted by sysmon as the last thing it does
+gmp_sema_init(&sysmon_done)
 cdef bint sysmon_running = False
 cdef int32_t sysmon_stop = 0
-cdef pthread_t sysmon_thread
 
 
 cdef enum:
@@ -209,7 +207,7 @@ cdef enum:
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
-cdef void *sysmon(void *arg) noexcept nogil:
+cdef void sysmon(void *arg) noexcept nogil:
     """Go's sysmon (runtime/proc.go), a C thread without a P that takes
     the GIL only to act: it sleeps 20 us, doubling up to 10 ms while it
     finds nothing to do; polls the network when nobody has for 10 ms;
@@ -304,7 +302,7 @@ cdef void *sysmon(void *arg) noexcept nogil:
             # must not be followed at once by the ones it overran
             nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
         idle = 0 if acted else idle + 1
-    return NULL
+    gmp_sema_post(&sysmon_done)     # nothing of sysmon's runs after this: see _stopsysmon
 
 
 cdef void blockwarn_report(int32_t *sus):
@@ -343,8 +341,7 @@ cdef int startsysmon() except -1:
     global sysmon_running, sysmon_atexit
     if sysmon_running:
         return 0
-    if pthread_create(&sysmon_thread, NULL, sysmon, NULL) != 0:
-        raise OSError("gmp: cannot start sysmon")
+    startthread(sysmon, NULL, "sysmon")       # not pthread_create: see proc.pxi
     sysmon_running = True
     if not sysmon_atexit:
         sysmon_atexit = True
@@ -353,14 +350,28 @@ cdef int startsysmon() except -1:
 
 
 def _stopsysmon():
-    """At exit: sysmon must not take the GIL of a finalizing interpreter."""
+    """At exit: sysmon must not take the GIL of a finalizing interpreter.
+
+    sysmon is a detached thread; instead of joining it, this waits for the
+    post sysmon makes as the last statement of its loop's function. That
+    is enough: after the post, sysmon takes no lock and touches no Python
+    object (it holds no thread state: each `with gil` block ends with
+    PyGILState_Release, which deletes the state it created). It only
+    returns through CPython's thread wrapper into the C library's thread
+    exit, whose code stays mapped (CPython never unloads an extension
+    module) and which runs no Python code of ours; a greenlet thread-local
+    destructor there, if a finalizer ever ran greenlet code on sysmon's
+    thread, is the one every Python thread ending during finalization runs,
+    and greenlet defers its cleanup safely then. A join would only also
+    wait for those last instructions."""
     global sysmon_running
     if not sysmon_running:
         return
     gmp_store32(&sysmon_stop, 1)
     gmp_sema_post(&sysmon_sema)
     with nogil:
-        pthread_join(sysmon_thread, NULL)
+        while gmp_sema_wait(&sysmon_done, -1) != 0:
+            pass                        # a signal handler interrupted the wait
     sysmon_running = False
 
 

@@ -190,6 +190,7 @@ cdef int forkreset_helpers() except -1:
     sysmon_running = False
     sysmon_stop = 0
     gmp_sema_init(&sysmon_sema)
+    gmp_sema_init(&sysmon_done)         # the parent's sysmon may have posted it
     for o in list(foreignparked):
         x = <G>o
         if <void *>x != own:

@@ -1342,40 +1342,53 @@ cdef M newm(P p, bint spinning):
     return m
 
 
-cdef extern from "<pthread.h>" nogil:
-    ctypedef unsigned long pthread_t
-    ctypedef struct pthread_attr_t:
-        pass
-    int pthread_attr_init(pthread_attr_t *a)
-    int pthread_attr_setdetachstate(pthread_attr_t *a, int s)
-    int pthread_attr_destroy(pthread_attr_t *a)
-    int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *arg)
-    enum: PTHREAD_CREATE_DETACHED
+# Ms and sysmon are started with CPython's PyThread_start_new_thread (a
+# detached pthread) instead of pthread_create, which glibc 2.34+ exports
+# only as pthread_create@GLIBC_2.34: linked directly, it made the extension
+# need a glibc newer than manylinux_2_17's.
+cdef extern from "pythread.h":
+    unsigned long PyThread_start_new_thread(void (*func)(void *) noexcept nogil, void *arg)
+    enum: PYTHREAD_INVALID_THREAD_ID
+
+
+cdef int startthread(void (*fn)(void *) noexcept nogil, void *arg, str what) except -1:
+    """Starts a detached OS thread running fn(arg), with the C library's
+    default stack size, as pthread_create with default attributes did.
+
+    PyThread_start_new_thread takes the stack size of the calling thread's
+    interpreter, threading.stack_size(): an M runs every goroutine of its P
+    on its stack (and sysmon runs Python code), so a size a program sets for
+    its own threads must not apply to them; it is cleared for this call and
+    put back. Invariant: called holding the GIL (startm, startsysmon), so no
+    Python thread starts in between, and the thread state that
+    PyThread_start_new_thread reads (on 3.11, whichever holds the GIL's;
+    3.12+: the caller's own) is ours and alive."""
+    cdef unsigned long r
+    old = _thread.stack_size(0)
+    try:
+        r = PyThread_start_new_thread(fn, arg)
+    finally:
+        if old:
+            _thread.stack_size(old)
+    if r == PYTHREAD_INVALID_THREAD_ID:
+        raise OSError("gmp: cannot start " + what)
+    return 0
 
 
 cdef void startm(M m):
-    """Starts m's OS thread. It is a plain pthread that first waits for work
+    """Starts m's OS thread. It is a plain thread that first waits for work
     without the GIL (stealing as soon as it is woken), so a new M costs the
     running Python code nothing until it has something to run."""
-    cdef pthread_t t
-    cdef pthread_attr_t a
-    cdef int r
-    pthread_attr_init(&a)
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)
-    r = pthread_create(&t, &a, mthreadstart, <void *>m)
-    pthread_attr_destroy(&a)
-    if r != 0:
-        raise OSError(r, "gmp: cannot start an M thread")
+    startthread(mthreadstart, <void *>m, "an M thread")
 
 
-cdef void *mthreadstart(void *arg) noexcept nogil:
+cdef void mthreadstart(void *arg) noexcept nogil:
     mwaitfirst(<M>arg)
     with gil:
         try:
             _mstart(<M>arg)
         except BaseException:
             pass
-    return NULL
 
 
 cdef void mwaitfirst(M m) noexcept nogil:

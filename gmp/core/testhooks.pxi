@@ -137,3 +137,123 @@ def _gstack(G g):
 def _nglive():
     """How many G objects are alive (finished ones included until freed)."""
     return nglive
+
+
+# ---- the futex semaphore (gmp_rt.h) -------------------------------------
+
+cdef extern from *:
+    """
+    static inline uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) {
+        return __atomic_load_n(&s->nwait, __ATOMIC_SEQ_CST);
+    }
+    static inline uint32_t gmp_sema_count_probe(gmp_sema_t *s) {
+        return __atomic_load_n(&s->count, __ATOMIC_SEQ_CST);
+    }
+    """
+    uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) nogil
+    uint32_t gmp_sema_count_probe(gmp_sema_t *s) nogil
+
+
+cdef class _SemaProbe:
+    """A bare gmp_sema_t, the semaphore Ms, sysmon and plain threads park on."""
+    cdef gmp_sema_t s
+
+    def __cinit__(self):
+        gmp_sema_init(&self.s)
+
+    def post(self):
+        gmp_sema_post(&self.s)
+
+    def trywait(self):
+        return gmp_sema_trywait(&self.s)
+
+    def wait(self, int64_t deadline=-1):
+        """gmp_sema_wait without the GIL: deadline in CLOCK_MONOTONIC ns
+        (time.monotonic_ns()), <0 forever. 0 posted, 1 timeout, 2 EINTR."""
+        cdef int r
+        with nogil:
+            r = gmp_sema_wait(&self.s, deadline)
+        return r
+
+    def waiters(self):
+        """Threads registered for (or in) the kernel wait."""
+        return gmp_sema_nwait_probe(&self.s)
+
+    def count(self):
+        return gmp_sema_count_probe(&self.s)
+
+
+cdef struct semastress_t:
+    gmp_sema_t s
+    int32_t reserved        # posts claimed by waiters (each then waits for one)
+    int32_t got             # posts taken
+    int32_t timeouts        # short waits that timed out (then retried)
+    int32_t errors          # lost wake-ups (a long wait ran to its deadline) or EINTR
+    int32_t total
+
+
+cdef void _sema_poster(semastress_t *st, int32_t n) noexcept nogil:
+    cdef int32_t i
+    for i in range(n):
+        gmp_sema_post(&st.s)
+        if gmp_fastrandn(64) == 0:
+            sched_yield()
+
+
+cdef void _sema_waiter(semastress_t *st, bint shortwaits) noexcept nogil:
+    cdef int r
+    cdef int64_t deadline
+    while gmp_xadd32(&st.reserved, 1) <= st.total:
+        # one post is owed to this waiter: it must come
+        while True:
+            if shortwaits and gmp_fastrandn(2):
+                deadline = gmp_nanotime() + <int64_t>gmp_fastrandn(100000)  # < 100 us
+            elif shortwaits:
+                deadline = 0                # already past: a timeout at once, or a post
+            else:
+                deadline = gmp_nanotime() + 60 * <int64_t>1000000000     # a lost wake-up shows as a timeout
+            r = gmp_sema_wait(&st.s, deadline)
+            if r == 0:
+                gmp_xadd32(&st.got, 1)
+                if not shortwaits and gmp_nanotime() >= deadline:
+                    gmp_xadd32(&st.errors, 1)   # slept through a post, took it at the deadline
+                break
+            if r == 1 and shortwaits:
+                gmp_xadd32(&st.timeouts, 1)
+                continue
+            gmp_xadd32(&st.errors, 1)
+            return
+
+
+cdef extern from "<sched.h>" nogil:
+    int sched_yield()
+
+
+def _sema_stress(int nposters, int nwaiters, int32_t n, bint shortwaits):
+    """nposters threads post n times each while nwaiters threads take the
+    posts, all without the GIL; short waits (deadlines up to 100 us, or
+    already past) race timeouts against posts. Returns a dict of counts;
+    every post must be taken exactly once and nothing left behind."""
+    cdef semastress_t *st = <semastress_t *>calloc(1, sizeof(semastress_t))
+    cdef size_t addr = <size_t>st
+    gmp_sema_init(&st.s)
+    st.total = nposters * n
+
+    def poster():
+        with nogil:
+            _sema_poster(<semastress_t *>addr, n)
+
+    def waiter():
+        with nogil:
+            _sema_waiter(<semastress_t *>addr, shortwaits)
+
+    ts = [threading.Thread(target=waiter) for _ in range(nwaiters)]
+    ts += [threading.Thread(target=poster) for _ in range(nposters)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    res = dict(total=st.total, got=st.got, timeouts=st.timeouts, errors=st.errors,
+               left=gmp_sema_count_probe(&st.s), nwait=gmp_sema_nwait_probe(&st.s))
+    free(st)
+    return res

@@ -4,7 +4,7 @@
  * - a test-and-test-and-set spinlock for short critical sections;
  * - thread-local slots for the current M and the foreign-thread waiter;
  * - a per-thread fast random generator (wyrand);
- * - monotonic nanotime and an OS semaphore with a deadline;
+ * - monotonic nanotime and a futex-based semaphore with a deadline;
  * - access to greenlet's C API through its capsule.
  *
  * Nothing here touches Python objects except the greenlet entry points.
@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <time.h>
 #include <errno.h>
-#include <semaphore.h>
 #include <sched.h>
 
 /* ---- atomics ---------------------------------------------------------- */
@@ -130,28 +129,101 @@ static inline uint32_t gmp_fastrandn(uint32_t n) {
     return (uint32_t)(((uint64_t)gmp_fastrand() * (uint64_t)n) >> 32);
 }
 
-/* ---- OS semaphore with a monotonic deadline --------------------------- */
-typedef struct { sem_t s; } gmp_sema_t;
-static inline void gmp_sema_init(gmp_sema_t *s) { sem_init(&s->s, 0, 0); }
-static inline void gmp_sema_destroy(gmp_sema_t *s) { sem_destroy(&s->s); }
-static inline void gmp_sema_post(gmp_sema_t *s) { sem_post(&s->s); }
-/* Waits until posted or until the monotonic deadline (ns, <0: forever).
- * Returns 0 when posted, 1 on timeout, 2 when interrupted by a signal. */
-static inline int gmp_sema_wait(gmp_sema_t *s, int64_t deadline) {
-    int r;
-    if (deadline < 0) {
-        r = sem_wait(&s->s);
-    } else {
-        struct timespec ts;
-        ts.tv_sec = deadline / 1000000000LL;
-        ts.tv_nsec = deadline % 1000000000LL;
-        r = sem_clockwait(&s->s, CLOCK_MONOTONIC, &ts);
-    }
-    if (r == 0) return 0;
-    if (errno == ETIMEDOUT) return 1;
-    return 2;
+/* ---- counting semaphore on a futex, with a monotonic deadline ---------
+ * Parks Ms, sysmon and plain threads (Go parks its Ms on raw futexes too:
+ * runtime/lock_futex.go, notesleep/notewakeup). Built on the futex system
+ * call rather than sem_t so that the extension needs nothing newer than
+ * glibc 2.17 (sem_clockwait and, in glibc 2.34+ builds, every sem_* symbol
+ * carry the GLIBC_2.34 version): syscall() is GLIBC_2.2.5.
+ *
+ * count is the futex word: posts not yet taken. nwait counts threads that
+ * are in, or about to enter, the kernel wait.
+ *
+ * Invariant (no lost wake-up): a post either wakes a sleeping waiter or the
+ * waiter sees the post before it sleeps. post does count += 1 then loads
+ * nwait; a waiter does nwait += 1 then lets the kernel compare count with 0
+ * (FUTEX_WAIT checks the word and queues the thread atomically with respect
+ * to FUTEX_WAKE on the same word). All four accesses are seq_cst, so in
+ * their single total order either post's load of nwait comes after the
+ * waiter's increment (post calls FUTEX_WAKE: it finds the waiter queued, or
+ * the waiter's compare comes later and sees count != 0 and returns EAGAIN),
+ * or it comes before it, and then post's increment of count does too, so
+ * the kernel's compare sees count != 0. Hence post skips the system call
+ * whenever nwait is 0 (the common case: the waiter is not asleep).
+ *
+ * A woken waiter only retries (another thread may take the post first); a
+ * waiter that ends its wait by a timeout or a signal has left the kernel's
+ * queue before a FUTEX_WAKE could pick it, so that wake goes to another
+ * waiter: no post is consumed without being taken.
+ *
+ * Private futexes: a gmp_sema_t is never shared between processes. In a
+ * forked child, a semaphore copied while a parent thread waited keeps that
+ * stale nwait: harmless (post makes one needless FUTEX_WAKE), and the
+ * runtime re-initialises the ones it keeps (core/fork.pxi). */
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
+
+/* SYS_futex takes the kernel's native timespec (two longs); a 32-bit build
+   with a 64-bit time_t would need SYS_futex_time64 instead. */
+_Static_assert(sizeof(struct timespec) == 2 * sizeof(long), "gmp: SYS_futex timespec layout");
+
+typedef struct {
+    uint32_t count;     /* the futex word: posts not yet taken */
+    uint32_t nwait;     /* threads in (or entering) the kernel wait */
+} gmp_sema_t;
+
+static inline void gmp_sema_init(gmp_sema_t *s) {
+    __atomic_store_n(&s->count, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&s->nwait, 0, __ATOMIC_SEQ_CST);
 }
-static inline int gmp_sema_trywait(gmp_sema_t *s) { return sem_trywait(&s->s) == 0; }
+static inline void gmp_sema_destroy(gmp_sema_t *s) { (void)s; }
+
+static inline void gmp_sema_post(gmp_sema_t *s) {
+    __atomic_add_fetch(&s->count, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&s->nwait, __ATOMIC_SEQ_CST) != 0)
+        syscall(SYS_futex, &s->count, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
+}
+
+/* Takes one post if there is one; never blocks. Returns 1 when taken. */
+static inline int gmp_sema_trywait(gmp_sema_t *s) {
+    uint32_t c = __atomic_load_n(&s->count, __ATOMIC_RELAXED);
+    while (c != 0) {
+        if (__atomic_compare_exchange_n(&s->count, &c, c - 1, 1,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return 1;
+    }
+    return 0;
+}
+
+/* Waits until posted or until the monotonic deadline (ns, <0: forever).
+ * Returns 0 when posted, 1 on timeout, 2 when interrupted by a signal
+ * handler (EINTR, as sem_wait reported it). A post that arrives as the
+ * deadline passes is taken (0). */
+static inline int gmp_sema_wait(gmp_sema_t *s, int64_t deadline) {
+    struct timespec ts, *tp = NULL;
+    long r;
+    int e;
+    if (gmp_sema_trywait(s)) return 0;
+    if (deadline >= 0) {
+        ts.tv_sec = (time_t)(deadline / 1000000000LL);
+        ts.tv_nsec = (long)(deadline % 1000000000LL);
+        tp = &ts;
+    }
+    for (;;) {
+        __atomic_add_fetch(&s->nwait, 1, __ATOMIC_SEQ_CST);
+        /* FUTEX_WAIT_BITSET takes an absolute deadline on CLOCK_MONOTONIC
+           (FUTEX_CLOCK_REALTIME not set): no drift when a wait restarts */
+        r = syscall(SYS_futex, &s->count, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, tp,
+                    NULL, FUTEX_BITSET_MATCH_ANY);
+        e = r == 0 ? 0 : errno;
+        __atomic_sub_fetch(&s->nwait, 1, __ATOMIC_SEQ_CST);
+        if (gmp_sema_trywait(s)) return 0;
+        if (r == 0 || e == EAGAIN) continue;    /* woken (maybe beaten to it), or count moved */
+        if (e == ETIMEDOUT) return 1;
+        return 2;                               /* EINTR (nothing else with these arguments) */
+    }
+}
 
 /* ---- greenlet C API ----------------------------------------------------
  * greenlet publishes a table of function pointers in the capsule

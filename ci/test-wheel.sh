@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Tests an installed, repaired wheel the way a user gets it: a fresh venv
+# with the wheel for PYTHON from DIST and the test extra's requirements,
+# installed with CC=/bin/false and CXX=/bin/false (nothing may compile:
+# neither gmp nor a dependency builds from source), then the test suite run
+# from a temporary folder that holds tests/, bench/ (tests/test_echo_load.py
+# imports bench.echo) and the pytest settings of pyproject.toml, but not the
+# gmp source tree, and a check that `gmp` is the venv's installed copy.
+#
+#   ci/test-wheel.sh DIST [PYTHON] [PYTEST ARGS...]
+#
+# PYTHON: an interpreter (path or command; default python3). Extra
+# arguments go to pytest (default -q).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -lt 1 ]; then
+  echo "usage: ci/test-wheel.sh DIST [PYTHON] [PYTEST ARGS...]" >&2
+  exit 2
+fi
+dist=$(cd "$1" && pwd)
+py=${2:-python3}
+shift $(( $# >= 2 ? 2 : 1 ))
+pytest_args=("$@")
+[ ${#pytest_args[@]} -gt 0 ] || pytest_args=(-q)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gmp-test-wheel.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+step() {
+  local name=$1; shift
+  local log="$work/step-$(( ++nstep )).log" t0=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    echo "test-wheel: $name: ok ($(( SECONDS - t0 ))s)"
+  else
+    local rc=$?
+    echo "test-wheel: $name: FAILED (exit $rc after $(( SECONDS - t0 ))s); last lines of its output:"
+    tail -n 60 "$log" | sed 's/^/    /'
+    exit "$rc"
+  fi
+}
+nstep=0
+
+if ! "$py" -c '' >/dev/null 2>&1; then     # missing, or a pyenv shim of a version not selected
+  echo "test-wheel: FAILED: $py does not run here"
+  exit 1
+fi
+ver=$("$py" -c 'import sys; print("%d%d" % sys.version_info[:2])')
+wheels=("$dist"/gmp*-cp"$ver"-cp"$ver"-*manylinux*.whl)     # gmp-..., gmp_runtime-...
+if [ ! -e "${wheels[0]}" ]; then
+  echo "test-wheel: FAILED: no repaired cp$ver wheel in $dist (run ci/wheels.sh $dist)"
+  exit 1
+fi
+if [ ${#wheels[@]} -gt 1 ]; then
+  echo "test-wheel: FAILED: several cp$ver wheels in $dist: ${wheels[*]##*/}"
+  exit 1
+fi
+wheel=${wheels[0]}
+echo "test-wheel: $(basename "$wheel") on $("$py" -V 2>&1) ($py)"
+
+venv="$work/venv"
+step "venv" "$py" -m venv "$venv"
+# --only-binary: a dependency without a wheel for this Python fails here,
+# clearly, rather than trying (and failing) to compile
+step "install the wheel and the test extra (CC=/bin/false)" \
+  env CC=/bin/false CXX=/bin/false \
+  "$venv/bin/pip" install -q --only-binary=:all: "$wheel[test]"
+
+# The test tree: tests/ (conftest.py, tests/go/, faultprog.py), bench/,
+# and pyproject.toml's [tool.pytest.ini_options] alone in a pyproject.toml
+# of its own (its pythonpath = ["."] is then this folder, not the source).
+run="$work/run"
+copy_tree() {
+  mkdir -p "$run"
+  cp -r "$root/tests" "$root/bench" "$run/"
+  find "$run" -name __pycache__ -type d -prune -exec rm -rf {} +
+  "$venv/bin/python" - "$root/pyproject.toml" "$run/pyproject.toml" <<'EOF'
+import sys
+src, dst = sys.argv[1:3]
+lines, keep = [], False
+for line in open(src, encoding="utf-8"):
+    if line.startswith("["):
+        keep = line.strip() == "[tool.pytest.ini_options]"
+    if keep:
+        lines.append(line)
+if not lines:
+    sys.exit("no [tool.pytest.ini_options] in " + src)
+open(dst, "w", encoding="utf-8").write("".join(lines))
+EOF
+  if [ -e "$run/gmp" ]; then
+    echo "the test folder has a gmp/ in it" >&2
+    exit 1
+  fi
+}
+step "copy tests/, bench/ and the pytest settings to a folder without gmp/" copy_tree
+
+# gmp (and its extensions) must come from the venv's site-packages
+check_installed() {
+  (cd "$run" && env -u PYTHONPATH "$venv/bin/python" - <<'EOF'
+import os, sys, sysconfig
+import gmp, gmp._core, gmp._chan
+site = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
+for m in (gmp, gmp._core, gmp._chan):
+    f = os.path.realpath(m.__file__)
+    if not any(f.startswith(s + os.sep) for s in site):
+        sys.exit("%s is %s, not in the venv's site-packages %s" % (m.__name__, f, sorted(site)))
+    print(m.__name__, f)
+EOF
+  )
+}
+step "gmp imports from the venv's site-packages" check_installed
+sed 's/^/    /' "$work/step-$nstep.log"
+
+t0=$SECONDS
+echo "test-wheel: pytest ${pytest_args[*]} (from $run)"
+set +e
+(cd "$run" && env -u PYTHONPATH CC=/bin/false CXX=/bin/false "$venv/bin/python" -m pytest "${pytest_args[@]}")
+rc=$?
+set -e
+if [ $rc -eq 0 ]; then
+  echo "test-wheel: pytest: ok ($(( SECONDS - t0 ))s)"
+else
+  echo "test-wheel: pytest: FAILED (exit $rc after $(( SECONDS - t0 ))s)"
+fi
+exit $rc
