@@ -8,9 +8,12 @@
 # gmp source tree, and a check that `gmp` is the venv's installed copy.
 #
 #   ci/test-wheel.sh DIST [PYTHON] [PYTEST ARGS...]
+#   ci/test-wheel.sh --installed [PYTHON] [PYTEST ARGS...]
 #
 # PYTHON: an interpreter (path or command; default python3). Extra
-# arguments go to pytest (default -q).
+# arguments go to pytest (default -q). --installed tests the gmp already
+# installed for PYTHON (cibuildwheel's test-command: it installs the wheel
+# and the test extra itself) instead of making a venv.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +21,8 @@ if [ $# -lt 1 ]; then
   echo "usage: ci/test-wheel.sh DIST [PYTHON] [PYTEST ARGS...]" >&2
   exit 2
 fi
-dist=$(cd "$1" && pwd)
+installed=0
+if [ "$1" = --installed ]; then installed=1; dist=""; else dist=$(cd "$1" && pwd); fi
 py=${2:-python3}
 shift $(( $# >= 2 ? 2 : 1 ))
 pytest_args=("$@")
@@ -45,26 +49,33 @@ if ! "$py" -c '' >/dev/null 2>&1; then     # missing, or a pyenv shim of a versi
   echo "test-wheel: FAILED: $py does not run here"
   exit 1
 fi
-ver=$("$py" -c 'import sys; print("%d%d" % sys.version_info[:2])')
-wheels=("$dist"/gmp*-cp"$ver"-cp"$ver"-*manylinux*.whl)     # gmp-..., gmp_runtime-...
-if [ ! -e "${wheels[0]}" ]; then
-  echo "test-wheel: FAILED: no repaired cp$ver wheel in $dist (run ci/wheels.sh $dist)"
-  exit 1
-fi
-if [ ${#wheels[@]} -gt 1 ]; then
-  echo "test-wheel: FAILED: several cp$ver wheels in $dist: ${wheels[*]##*/}"
-  exit 1
-fi
-wheel=${wheels[0]}
-echo "test-wheel: $(basename "$wheel") on $("$py" -V 2>&1) ($py)"
+if [ $installed = 1 ]; then
+  vpy=$(command -v "$py")
+  echo "test-wheel: the installed gmp on $("$py" -V 2>&1) ($vpy)"
+else
+  ver=$("$py" -c 'import sys; print("%d%d" % sys.version_info[:2])')
+  wheels=("$dist"/gmp*-cp"$ver"-cp"$ver"-*manylinux*.whl)     # gmp-..., gmp_runtime-...
+  if [ ! -e "${wheels[0]}" ]; then
+    echo "test-wheel: FAILED: no repaired cp$ver wheel in $dist (run ci/wheels.sh $dist)"
+    exit 1
+  fi
+  if [ ${#wheels[@]} -gt 1 ]; then
+    echo "test-wheel: FAILED: several cp$ver wheels in $dist: ${wheels[*]##*/}"
+    exit 1
+  fi
+  wheel=${wheels[0]}
+  echo "test-wheel: $(basename "$wheel") on $("$py" -V 2>&1) ($py)"
 
-venv="$work/venv"
-step "venv" "$py" -m venv "$venv"
-# --only-binary: a dependency without a wheel for this Python fails here,
-# clearly, rather than trying (and failing) to compile
-step "install the wheel and the test extra (CC=/bin/false)" \
-  env CC=/bin/false CXX=/bin/false \
-  "$venv/bin/pip" install -q --only-binary=:all: "$wheel[test]"
+  venv="$work/venv"
+  step "venv" "$py" -m venv "$venv"
+  # --only-binary: a dependency without a wheel for this Python fails here,
+  # clearly, rather than trying (and failing) to compile
+  step "install the wheel and the test extra (CC=/bin/false)" \
+    env CC=/bin/false CXX=/bin/false \
+    "$venv/bin/pip" install -q --only-binary=:all: "$wheel[test]"
+
+  vpy="$venv/bin/python"
+fi
 
 # The test tree: tests/ (conftest.py, tests/go/, faultprog.py), bench/,
 # and pyproject.toml's [tool.pytest.ini_options] alone in a pyproject.toml
@@ -74,7 +85,7 @@ copy_tree() {
   mkdir -p "$run"
   cp -r "$root/tests" "$root/bench" "$run/"
   find "$run" -name __pycache__ -type d -prune -exec rm -rf {} +
-  "$venv/bin/python" - "$root/pyproject.toml" "$run/pyproject.toml" <<'EOF'
+  "$vpy" - "$root/pyproject.toml" "$run/pyproject.toml" <<'EOF'
 import sys
 src, dst = sys.argv[1:3]
 lines, keep = [], False
@@ -96,7 +107,7 @@ step "copy tests/, bench/ and the pytest settings to a folder without gmp/" copy
 
 # gmp (and its extensions) must come from the venv's site-packages
 check_installed() {
-  (cd "$run" && env -u PYTHONPATH "$venv/bin/python" - <<'EOF'
+  (cd "$run" && env -u PYTHONPATH "$vpy" - <<'EOF'
 import os, sys, sysconfig
 import gmp, gmp._core, gmp._chan
 site = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
@@ -114,7 +125,7 @@ sed 's/^/    /' "$work/step-$nstep.log"
 t0=$SECONDS
 echo "test-wheel: pytest ${pytest_args[*]} (from $run)"
 set +e
-(cd "$run" && env -u PYTHONPATH CC=/bin/false CXX=/bin/false "$venv/bin/python" -m pytest "${pytest_args[@]}")
+(cd "$run" && env -u PYTHONPATH CC=/bin/false CXX=/bin/false "$vpy" -m pytest "${pytest_args[@]}")
 rc=$?
 set -e
 if [ $rc -eq 0 ]; then
