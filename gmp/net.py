@@ -724,25 +724,52 @@ def listen(network, address, backlog=None):
         addrs = _resolve(network, address, True)
     except (OSError, ValueError) as e:
         raise _operror("listen", network, None, None, e) from None
-    err = None
+    # Invariant (Go's Listen): a listener binds exactly one address, the
+    # first IPv4 one the name resolves to, else the first one. getaddrinfo's
+    # order is not it: where /etc/hosts lists "::1 localhost" first (or
+    # gai.conf's precedence puts ::1 ahead), "localhost:0" bound [::1] and a
+    # client dialling 127.0.0.1 was refused. Nor is a bind failure retried
+    # on the next address: "localhost:8080" in use on 127.0.0.1 is an
+    # error, not a silent listener on [::1]:8080.
+    fam, sa = _firstipv4(addrs)
+    sock = _newsock(fam)
+    try:
+        sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+        if fam == _socket.AF_INET6 and network == "tcp" and sa[0] == "::":
+            sock.setsockopt(_socket.IPPROTO_IPV6, _socket.IPV6_V6ONLY, 0)
+        sock.bind(sa)
+        sock.listen(backlog)
+        return Listener(sock, network)
+    except OSError as e:
+        sock.close()
+        e._gmp_call = "bind"
+        raise _operror("listen", network, None, _mkaddr(fam, sa[:2]), e) from None
+    except BaseException:
+        sock.close()
+        raise
+
+
+_V4MAPPED = b"\0" * 10 + b"\xff\xff"
+
+
+def _isipv4(fam, sa):
+    """Go's isIPv4: an IPv4 address, or one mapped into IPv6 (::ffff:a.b.c.d)."""
+    if fam == _socket.AF_INET:
+        return True
+    if fam != _socket.AF_INET6:
+        return False
+    try:
+        return _socket.inet_pton(fam, sa[0].split("%", 1)[0])[:12] == _V4MAPPED
+    except (OSError, ValueError):
+        return False
+
+
+def _firstipv4(addrs):
+    """The first IPv4 (family, sockaddr) of addrs, else the first one."""
     for fam, sa in addrs:
-        sock = _newsock(fam)
-        try:
-            sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
-            if fam == _socket.AF_INET6 and network == "tcp" and sa[0] == "::":
-                sock.setsockopt(_socket.IPPROTO_IPV6, _socket.IPV6_V6ONLY, 0)
-            sock.bind(sa)
-            sock.listen(backlog)
-            return Listener(sock, network)
-        except OSError as e:
-            sock.close()
-            e._gmp_call = "bind"
-            if err is None:
-                err = _operror("listen", network, None, _mkaddr(fam, sa[:2]), e)
-        except BaseException:
-            sock.close()
-            raise
-    raise err
+        if _isipv4(fam, sa):
+            return fam, sa
+    return addrs[0]
 
 
 def _dialdeadline(timeout):

@@ -6,8 +6,12 @@ import math
 import os
 import pickle
 import select
+import shutil
 import socket
 import struct
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import warnings
@@ -129,6 +133,106 @@ def test_tcp6_when_available(clean):
         with c, s:
             c.write(b"six")
             assert s.read() == b"six"
+
+
+def _ipv6_loopback():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    except OSError:
+        return False
+    with s:
+        try:
+            s.bind(("::1", 0))
+            return True
+        except OSError:
+            return False
+
+
+HOSTS_V6_FIRST = "::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 localhost\n"
+
+
+def run_with_hosts(tmp_path, hosts, code):
+    """Runs code in a fresh interpreter that sees hosts as /etc/hosts (a
+    private mount namespace with a bind mount over it: the real resolver,
+    as users have it). Skips where mount namespaces are not permitted."""
+    if not os.path.exists("/etc/hosts") or not shutil.which("unshare"):
+        pytest.skip("needs unshare(1) and /etc/hosts")
+    f = tmp_path / "hosts"
+    f.write_text(hosts)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts', str(f)],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        pytest.skip("cannot bind-mount a hosts file in a private mount namespace (unshare -m "
+                    "needs CAP_SYS_ADMIN): %s" % probe.stderr.strip())
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(code))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([p for p in sys.path if p] + [root]))
+    env.pop("GOMAXPROCS", None)
+    return subprocess.run(["unshare", "-m", "sh", "-c",
+                           'mount --bind "$0" /etc/hosts && exec "$1" "$2"',
+                           str(f), sys.executable, str(script)],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_listen_on_a_name_prefers_ipv4_as_go_does(tmp_path):
+    # /etc/hosts lists ::1 first (Debian's default in some images); Go's
+    # Listen binds the name's first IPv4 address, so a server on
+    # "localhost:0" is reachable at 127.0.0.1, and a dial of "localhost"
+    # (::1 first, refused) still reaches it
+    if not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback here: getaddrinfo would not list ::1")
+    r = run_with_hosts(tmp_path, HOSTS_V6_FIRST, """
+        import socket
+        import gmp, gmp.net as net
+        infos = socket.getaddrinfo("localhost", 0, 0, socket.SOCK_STREAM)
+        print("resolver", infos[0][4][0])
+        with net.listen("tcp", "localhost:0") as ln:
+            print("listen", ln.addr)
+            port = ln.addr.port
+            got = gmp.chan(2)
+            def serve():
+                for _ in range(2):
+                    with ln.accept() as s:
+                        got.send(s.read())
+            gmp.go(serve)
+            for addr in ("127.0.0.1:%d" % port, "localhost:%d" % port):
+                with net.dial("tcp", addr) as c:
+                    c.write(addr.encode())
+                    print("served", got.recv().decode())
+    """)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "resolver ::1", lines           # the setup does put ::1 first
+    assert lines[1].startswith("listen 127.0.0.1:"), lines
+    port = lines[1].rsplit(":", 1)[1]
+    assert lines[2:] == ["served 127.0.0.1:" + port, "served localhost:" + port], lines
+
+
+def test_listen_binds_one_address_first_ipv4(clean, monkeypatch):
+    # the resolver's order, whatever it is: the first IPv4 address is bound,
+    # and a failure to bind it is the error (Go tries no other address)
+    if not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback here")
+    with net.listen("tcp", "127.0.0.1:0") as busy:
+        port = busy.addr.port
+        order = [(socket.AF_INET6, ("::1", port, 0, 0)), (socket.AF_INET, ("127.0.0.1", port))]
+        monkeypatch.setattr(net, "_resolve", lambda network, address, passive: order)
+        with pytest.raises(net.OpError) as ei:
+            net.listen("tcp", "localhost:%d" % port)
+        assert str(ei.value) == ("listen tcp 127.0.0.1:%d: bind: address already in use" % port)
+    order[1] = (socket.AF_INET, ("127.0.0.1", 0))
+    order.append((socket.AF_INET6, ("::ffff:127.0.0.2", 0, 0, 0)))
+    with net.listen("tcp", "localhost:0") as ln:
+        assert ln.addr.ip == "127.0.0.1"
+    # IPv4-mapped IPv6 counts as IPv4 (Go's To4)
+    order[:] = [(socket.AF_INET6, ("::1", 0, 0, 0)), (socket.AF_INET6, ("::ffff:127.0.0.1", 0, 0, 0))]
+    with net.listen("tcp", "localhost:0") as ln:
+        assert str(ln.addr).startswith("127.0.0.1:")
+    # no IPv4 address at all: the first one
+    order[:] = [(socket.AF_INET6, ("::1", 0, 0, 0))]
+    with net.listen("tcp", "localhost:0") as ln:
+        assert str(ln.addr).startswith("[::1]:")
 
 
 def test_unix_socket(clean, tmp_path):

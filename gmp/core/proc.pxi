@@ -1615,10 +1615,78 @@ cdef void _flush_std():
             pass
 
 
-cdef void fatalpanic(G g, object e):
-    """An exception escaped goroutine g: print Go's panic report and exit 2."""
-    exitfirst()
-    _flush_std()
+cdef object panichook = None       # hook(goid, exc, report) -> handled; see _set_panic_hook
+
+
+def _set_panic_hook(hook):
+    """Installs hook(goid, exc, report) for exceptions that escape a goroutine
+    other than the main one (None removes it), and returns the previous hook.
+    Without a hook, such a panic ends the process with Go's report and status
+    2 (fatalpanic). With one, the runtime calls it instead, in the panicking
+    goroutine (any M, the GIL held; it must not block) with Go's report text;
+    if it returns a true value the process goes on and that goroutine is
+    over, its frames unwound (finally blocks ran as the exception rose), as
+    if its function had returned. gmp's pytest plugin installs one so that a
+    goroutine's panic fails the test instead of killing pytest."""
+    global panichook
+    if hook is not None and not callable(hook):
+        raise TypeError("gmp: the panic hook must be callable or None")
+    old = panichook
+    panichook = hook
+    return old
+
+
+cdef list mainthrown = None      # what _throw_main delivered in the open window; None: closed
+
+
+def _main_window(bint opened):
+    """Opens (True) or closes (False) the window in which _throw_main
+    delivers exceptions to the main goroutine (gmp.pytest_plugin opens it
+    for each phase of a test). Closing withdraws every exception delivered
+    in the window that is still pending (no park or scheduling point of the
+    main goroutine has raised it yet) and returns the ones delivered.
+    Invariant: a close, and each _throw_main, is one step with the GIL held
+    (no Python code runs within it), so nothing is delivered after a close
+    and nothing delivered stays pending past it, to surface later in code
+    that has nothing to do with it."""
+    global mainthrown
+    cdef list thrown = mainthrown
+    if opened:
+        mainthrown = []
+        return []
+    mainthrown = None
+    if thrown is None:
+        return []
+    cdef list keep
+    if g1 is not None and g1.pendingexc is not None:
+        keep = []
+        for x in <list>g1.pendingexc:
+            for t in thrown:
+                if x is t:
+                    break
+            else:
+                keep.append(x)
+        g1.pendingexc = keep if keep else None
+    return thrown
+
+
+def _throw_main(exc):
+    """While the window is open (_main_window), raises exc in the main
+    goroutine: from its blocking call if it is parked (and no waker claimed
+    the park), else at its next park or scheduling point (throwinto).
+    Returns False, delivering nothing, when the window is closed or there is
+    no main goroutine (the runtime started off the main thread, or G1 ended)."""
+    if mainthrown is None or g1 is None or g1.status == _Gdead:
+        return False
+    mainthrown.append(exc)
+    throwinto(g1, exc)
+    return True
+
+
+cdef object panicreport(G g, object e):
+    """Go's report of a panic that ended goroutine g: "panic: <exception>",
+    the Python traceback, then the goroutine's stack in Go's form (and the
+    others' with GOTRACEBACK=all)."""
     out = []
     try:
         try:
@@ -1648,8 +1716,35 @@ cdef void fatalpanic(G g, object e):
         if not out:
             out.append("panic: %s\n" % type(e).__qualname__)
         out.append("\n[gmp: the rest of the panic report could not be formatted]\n")
+    return "".join(out)
+
+
+cdef bint hookpanic(G g, object e) noexcept:
+    """Offers the panic to panichook: True when the hook took it. A hook that
+    raises has not taken it (the process then exits as without one, after
+    saying why): a panic is never lost."""
     try:
-        sys.stderr.write("".join(out))
+        return bool(panichook(g.goid, e, panicreport(g, e)))
+    except BaseException as he:
+        try:
+            _flush_std()
+            sys.stderr.write("gmp: the panic hook raised %s: %s\n" % (type(he).__qualname__, he))
+        except BaseException:
+            pass
+        return False
+
+
+cdef void fatalpanic(G g, object e):
+    """An exception escaped goroutine g: print Go's panic report and exit 2,
+    unless the panic hook (gmp.pytest_plugin during a test) takes it; then g
+    just ends. Invariant: the hook is looked at only here, on the panic path,
+    and the default path (no hook) is Go's: exactly one report, status 2."""
+    if panichook is not None and hookpanic(g, e):
+        return
+    exitfirst()
+    _flush_std()
+    try:
+        sys.stderr.write(panicreport(g, e))
         sys.stderr.flush()
     finally:
         os._exit(2)
