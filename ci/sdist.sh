@@ -14,19 +14,8 @@ py=${1:-$(command -v python3.11 || command -v python3)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/gmp-sdist.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-step() {            # NAME CMD...: one line with the time it took; the log's tail on failure
-  local name=$1; shift
-  local log="$work/step-$(( ++nstep )).log" t0=$SECONDS
-  if "$@" >"$log" 2>&1; then
-    echo "sdist: $name: ok ($(( SECONDS - t0 ))s)"
-  else
-    local rc=$?
-    echo "sdist: $name: FAILED (exit $rc after $(( SECONDS - t0 ))s); last lines of its output:"
-    tail -n 60 "$log" | sed 's/^/    /'
-    exit "$rc"
-  fi
-}
-nstep=0
+prefix=sdist
+. "$(dirname "$0")/lib.sh"     # step()
 
 # the tracked files only: what a clean clone has
 mkdir -p "$work/src"

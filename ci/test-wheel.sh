@@ -31,19 +31,8 @@ pytest_args=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/gmp-test-wheel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-step() {
-  local name=$1; shift
-  local log="$work/step-$(( ++nstep )).log" t0=$SECONDS
-  if "$@" >"$log" 2>&1; then
-    echo "test-wheel: $name: ok ($(( SECONDS - t0 ))s)"
-  else
-    local rc=$?
-    echo "test-wheel: $name: FAILED (exit $rc after $(( SECONDS - t0 ))s); last lines of its output:"
-    tail -n 60 "$log" | sed 's/^/    /'
-    exit "$rc"
-  fi
-}
-nstep=0
+prefix=test-wheel
+. "$(dirname "$0")/lib.sh"     # step()
 
 if ! "$py" -c '' >/dev/null 2>&1; then     # missing, or a pyenv shim of a version not selected
   echo "test-wheel: FAILED: $py does not run here"

@@ -20,21 +20,8 @@ trap 'rm -rf "$work"' EXIT
 versions=${GMP_WHEEL_PYTHONS:-"3.11 3.12 3.13 3.14 3.15"}
 max_glibc="2 28"                # manylinux_2_28 at most
 
-# step NAME CMD...: runs CMD with its output in a log, prints one line with
-# the time it took; on failure prints the log's tail and stops.
-step() {
-  local name=$1; shift
-  local log="$work/step-$(( ++nstep )).log" t0=$SECONDS
-  if "$@" >"$log" 2>&1; then
-    echo "wheels: $name: ok ($(( SECONDS - t0 ))s)"
-  else
-    local rc=$?
-    echo "wheels: $name: FAILED (exit $rc after $(( SECONDS - t0 ))s); last lines of its output:"
-    tail -n 40 "$log" | sed 's/^/    /'
-    exit "$rc"
-  fi
-}
-nstep=0
+prefix=wheels
+. "$(dirname "$0")/lib.sh"     # step()
 
 # The interpreter for version V: pythonV on PATH, else pyenv's newest V.x.
 find_python() {
