@@ -1437,6 +1437,11 @@ cdef void mwaitfirst(M m) noexcept nogil:
 def _mstart(M m):
     """Thread body of an M other than M0: its main greenlet is its g0."""
     m_idents.add(threading.get_ident())
+    # registered in threading under Go's M number, so that logging records
+    # (threadName), thread dumps and threading.enumerate() say gmp-M<id>,
+    # not Dummy-<n>; it stays registered while this thread state lives
+    # (the M's whole life: this call never returns before the M ends)
+    threading.current_thread().name = "gmp-M%d" % m.id
     m.thread = threading.get_ident()
     m.tstate = <void *>PyThreadState_Get()
     gmp_set_tls_m(<void *>m)
