@@ -110,3 +110,28 @@ def test_failing_goroutine_context_is_left():
     assert got.recv() == "exiting"
     gmp.go(lambda: got.send(var.get()))
     assert got.recv() == "unset"
+
+
+def test_after_func_runs_in_its_callers_context(procs):
+    # the timer fires while another goroutine, with a value of its own, is
+    # the one running: the callback still sees after_func's caller's value
+    procs(1)
+    n = 10
+    seen = gmp.chan(n)
+    done = []
+
+    def busy():
+        var.set("busy")
+        while not done:
+            gmp.runtime.gosched()   # scheduling points: timers fire here
+
+    tok = var.set("caller")
+    try:
+        gmp.go(busy)
+        for i in range(n):
+            gmp.after_func(0.001 * (i + 1), lambda: seen.send(var.get()))
+        got = [seen.recv() for _ in range(n)]
+    finally:
+        done.append(True)
+        var.reset(tok)
+    assert got == ["caller"] * n

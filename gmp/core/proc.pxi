@@ -399,10 +399,12 @@ cdef void startidlems():
 
 cdef extern from "Python.h":
     PyObject *PyContext_CopyCurrent() except NULL
+    PyObject *PyContext_Copy(object ctx) except NULL
 
 
-cdef G newproc(object fn, tuple args, dict kwargs):
-    """Creates a runnable G for fn(*args, **kwargs) and queues it.
+cdef G newproc(object fn, tuple args, dict kwargs, object ctx=None):
+    """Creates a runnable G for fn(*args, **kwargs) and queues it, to run in
+    a copy of ctx (a contextvars.Context), or of the current context.
     Mirrors runtime/proc.go:newproc. Can be executed by any thread."""
     cdef M m = getm()
     cdef G g = G.__new__(G)
@@ -420,7 +422,8 @@ cdef G newproc(object fn, tuple args, dict kwargs):
     # A goroutine runs in a copy of its creator's contextvars context, as an
     # asyncio task does (O(1): the copy shares the variables' HAMT). Taken
     # here, on the creator's thread; gmp_gentry.h enters it around fn.
-    g.ctx = <object>PyContext_CopyCurrent()
+    # (Each G gets a copy of its own: one context can be entered only once.)
+    g.ctx = <object>(PyContext_CopyCurrent() if ctx is None else PyContext_Copy(ctx))
     Py_DECREF(g.ctx)
     f = PyEval_GetFrame()
     if f != NULL:
