@@ -1,10 +1,11 @@
 """Ms, sysmon and syscall helpers carry gmp names in threading."""
 import logging
 import re
+import sys
 import threading
 
 import gmp
-from conftest import run_py, wait_until
+from conftest import run_py
 
 
 class Records(logging.Handler):
@@ -61,18 +62,22 @@ def test_enumerate_shows_m_names(procs):
 
 def test_sysmon_and_syscall_helpers_are_named():
     # in a fresh process: sysmon names itself when it starts; a syscall
-    # helper is a threading.Thread named gmp-syscall-N
+    # helper is a threading.Thread named gmp-syscall-N. From 3.13 threading
+    # drops a foreign thread's entry with its thread state, and sysmon has
+    # one only while it holds the GIL: it is listed only meanwhile
+    sysmon_listed = sys.version_info < (3, 13)
     r = run_py("""
         import threading, time, gmp
         gmp.go(lambda: None)
         def names():
             return sorted(t.name for t in threading.enumerate())
         deadline = time.monotonic() + 30
-        while "gmp-sysmon" not in names() and time.monotonic() < deadline:
+        while %s and "gmp-sysmon" not in names() and time.monotonic() < deadline:
             gmp.sleep(0.001)
         gmp.syscall(time.sleep, 0)
         print(names())
-    """, timeout=60)
+    """ % sysmon_listed, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "'gmp-sysmon'" in r.stdout and "gmp-syscall-" in r.stdout, r.stdout
-    assert "Dummy" not in r.stdout, r.stdout
+    assert "gmp-syscall-" in r.stdout and "Dummy" not in r.stdout, r.stdout
+    if sysmon_listed:
+        assert "'gmp-sysmon'" in r.stdout, r.stdout
