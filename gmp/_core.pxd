@@ -80,6 +80,7 @@ cdef class G:
     cdef object fn
     cdef tuple args
     cdef dict kwargs
+    cdef object ctx                 # contextvars.Context it runs in (moved out when it starts)
     cdef int64_t parentgoid
     cdef object createdcode         # code object of the go() call site
     cdef object createdglobals      # its globals (for the module name)

@@ -18,8 +18,14 @@ idempotent and may be called from any goroutine or plain thread.
 
 Deadlines are wall-clock times in seconds (``time.time()``), as Go's
 time.Time; the timers behind them run on the runtime's monotonic clock.
-``err()`` returns the sentinel exception instances ``Canceled`` and
-``DeadlineExceeded`` (compare with ``is``; ``raise ctx.err()`` works).
+``err()`` returns a new exception each call, an instance of the class
+``Canceled`` or ``DeadlineExceeded`` (a TimeoutError), so that ``raise
+ctx.err()`` starts a fresh traceback every time. Test it as Go's
+``errors.Is`` would with ``isinstance(err, context.Canceled)`` or ``except
+context.Canceled:``; for code written against sentinels, an instance also
+compares equal (``==``) to its class and to any other instance of it.
+``CanceledError`` and ``DeadlineExceededError`` are other names of the two
+classes.
 """
 import math as _math
 import time as _time
@@ -35,17 +41,57 @@ __all__ = [
 ]
 
 
-class CanceledError(Exception):
-    """The type of ``Canceled``: the context was cancelled."""
+class _CtxError:
+    """What Canceled and DeadlineExceeded share: Go's sentinel errors made
+    classes. Each err() is a new instance (a raised exception keeps the
+    traceback it is raised with, so a shared instance grew one with every
+    raise); as the sentinel did, every instance is the same error: it
+    compares equal to its class and to the other instances of it."""
+
+    _msg = ""
+
+    def __init__(self, *args):
+        super().__init__(*(args or (self._msg,)))
+
+    def __eq__(self, other):
+        if other is type(self) or type(other) is type(self):
+            return True
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(type(self))
 
 
-class DeadlineExceededError(TimeoutError):
-    """The type of ``DeadlineExceeded``: the context's deadline passed.
+class Canceled(_CtxError, Exception):
+    """The context was cancelled: ``ctx.err()`` is an instance of it."""
+    _msg = "context canceled"
+
+
+class DeadlineExceeded(_CtxError, TimeoutError):
+    """The context's deadline passed: ``ctx.err()`` is an instance of it.
     A TimeoutError, as Go's DeadlineExceeded reports Timeout() true."""
+    _msg = "context deadline exceeded"
 
 
-Canceled = CanceledError("context canceled")
-DeadlineExceeded = DeadlineExceededError("context deadline exceeded")
+CanceledError = Canceled
+DeadlineExceededError = DeadlineExceeded
+
+
+def _norm(e):
+    """An err or cause as stored in a cancelled context: one of our error
+    classes stands for itself (err() makes a new instance each time);
+    anything else (a user context's err, a given cause) is kept as is."""
+    if type(e) is Canceled or type(e) is DeadlineExceeded:
+        return type(e)
+    return e
+
+
+def _fresh(e):
+    """What err()/cause() return for a stored e: invariant: never a shared
+    instance of Canceled or DeadlineExceeded."""
+    if e is Canceled or e is DeadlineExceeded:
+        return e()
+    return e
 
 _closedchan = _chan()
 _closedchan.close()
@@ -69,7 +115,8 @@ class Context:
         return _nilchan
 
     def err(self):
-        """None while ``done()`` is open; then ``Canceled`` or ``DeadlineExceeded``."""
+        """None while ``done()`` is open; then a new ``Canceled`` or
+        ``DeadlineExceeded`` exception."""
         return None
 
     def value(self, key):
@@ -142,7 +189,8 @@ class _CancelCtx(Context):
 
     def err(self):
         with self._mu:
-            return self._err
+            e = self._err
+        return _fresh(e)
 
     def _mark(self, err, cause):
         """Cancels this context alone; returns its children (to cancel
@@ -150,8 +198,8 @@ class _CancelCtx(Context):
         with self._mu:
             if self._err is not None:
                 return None
-            self._err = err
-            self._cause = cause if cause is not None else err
+            self._err = err = _norm(err)
+            self._cause = _norm(cause) if cause is not None else err
             d = self._done
             if d is None:
                 self._done = _closedchan
@@ -445,7 +493,8 @@ def cause(c):
     if not isinstance(p, _CancelCtx):
         return c.err()
     with p._mu:
-        return p._cause
+        c = p._cause
+    return _fresh(c)
 
 
 class _AfterFuncCtx(_CancelCtx):

@@ -27,11 +27,49 @@ def test_background_and_todo():
     assert gmp.select(context.background().done().recv, gmp.default) == (1, None)
 
 
-def test_sentinels_have_go_messages():
-    assert str(context.Canceled) == "context canceled"
-    assert str(context.DeadlineExceeded) == "context deadline exceeded"
-    assert isinstance(context.DeadlineExceeded, TimeoutError)
-    assert not isinstance(context.Canceled, TimeoutError)
+def test_errors_have_go_messages():
+    assert str(context.Canceled()) == "context canceled"
+    assert str(context.DeadlineExceeded()) == "context deadline exceeded"
+    assert issubclass(context.DeadlineExceeded, TimeoutError)
+    assert not issubclass(context.Canceled, TimeoutError)
+    assert context.CanceledError == context.Canceled
+    assert context.DeadlineExceededError == context.DeadlineExceeded
+
+
+def test_err_is_a_fresh_exception_each_time():
+    # raise ctx.err() three times: the third traceback is as short as the
+    # first (a shared instance kept every raise's frames)
+    ctx, cancel = context.with_cancel(context.background())
+    cancel()
+    depths = []
+    for _ in range(3):
+        try:
+            raise ctx.err()
+        except context.Canceled as e:     # the class works in except
+            tb, n = e.__traceback__, 0
+            while tb is not None:
+                n, tb = n + 1, tb.tb_next
+            depths.append(n)
+    assert depths == [1, 1, 1]
+    a, b = ctx.err(), ctx.err()
+    assert a is not b
+    assert isinstance(a, context.Canceled) and not isinstance(a, context.DeadlineExceeded)
+    # sentinel-style comparisons: equal to the class and to each other
+    assert a == b and a == context.Canceled and context.Canceled == a
+    assert a != context.DeadlineExceeded and a != context.DeadlineExceeded()
+    assert hash(a) == hash(b) and a != ValueError("context canceled")
+    assert context.cause(ctx) is not context.cause(ctx)
+    assert context.cause(ctx) == context.Canceled
+
+
+def test_deadline_err_is_fresh_too():
+    ctx, cancel = context.with_timeout(context.background(), -1)
+    a, b = ctx.err(), ctx.err()
+    assert a is not b and isinstance(a, context.DeadlineExceeded) and a == b
+    assert isinstance(a, TimeoutError)
+    child, _ = context.with_cancel(ctx)      # inherited by a child: still fresh
+    assert child.err() is not child.err() and child.err() == context.DeadlineExceeded
+    cancel()
 
 
 def test_with_cancel():
@@ -39,10 +77,10 @@ def test_with_cancel():
     assert ctx.err() is None and not is_closed(ctx.done())
     assert repr(ctx) == "context.Background.WithCancel"
     cancel()
-    assert ctx.err() is context.Canceled
+    assert ctx.err() == context.Canceled
     assert ctx.done().recv_ok() == (None, False)
     cancel()                                  # idempotent
-    assert ctx.err() is context.Canceled
+    assert ctx.err() == context.Canceled
 
 
 def test_cancel_wakes_goroutines_blocked_on_done():
@@ -61,19 +99,19 @@ def test_parent_cancel_cancels_descendants_not_ancestors():
     leaf, _ = context.with_cancel(context.with_value(mid, "k", 1))
     sibling, _ = context.with_cancel(root)
     cancel_mid()
-    assert mid.err() is context.Canceled and leaf.err() is context.Canceled
+    assert mid.err() == context.Canceled and leaf.err() == context.Canceled
     assert root.err() is None and sibling.err() is None
     cancel_root()
-    assert sibling.err() is context.Canceled
+    assert sibling.err() == context.Canceled
 
 
 def test_child_of_cancelled_parent_is_born_cancelled():
     p, cancel = context.with_cancel(context.background())
     cancel()
     c, _ = context.with_cancel(p)
-    assert c.err() is context.Canceled and is_closed(c.done())
+    assert c.err() == context.Canceled and is_closed(c.done())
     t, _ = context.with_timeout(p, 100)
-    assert t.err() is context.Canceled
+    assert t.err() == context.Canceled
     assert t._timer is None                        # no timer armed for a dead context
 
 
@@ -99,7 +137,7 @@ def test_cancellation_tree_of_1000_descendants():
         gmp.go(lambda c=c: seen.send(c.done().recv_ok()))
     wait_until(lambda: gmp.runtime.num_goroutine() == base + 100)
     cancel()
-    assert all(c.err() is context.Canceled for c in ctxs)
+    assert all(c.err() == context.Canceled for c in ctxs)
     assert all(is_closed(c.done()) for c in ctxs)
     assert [seen.recv() for _ in range(100)] == [(None, False)] * 100
     wait_until(lambda: gmp.runtime.num_goroutine() == base, what="waiters gone")
@@ -138,10 +176,10 @@ def test_with_timeout_fires_deadline_exceeded():
     assert d is not None and abs(d - (time.time() + 0.05)) < 0.1
     k, v = gmp.select(ctx.done().recv, gmp.after(5).recv)
     assert k == 0                                  # the deadline, not the 5 s timer
-    assert ctx.err() is context.DeadlineExceeded
-    assert context.cause(ctx) is context.DeadlineExceeded
+    assert ctx.err() == context.DeadlineExceeded
+    assert context.cause(ctx) == context.DeadlineExceeded
     cancel()
-    assert ctx.err() is context.DeadlineExceeded   # a later cancel changes nothing
+    assert ctx.err() == context.DeadlineExceeded   # a later cancel changes nothing
 
 
 def test_deadline_fires_in_runtime_timer_order():
@@ -152,13 +190,13 @@ def test_deadline_fires_in_runtime_timer_order():
     k, _ = gmp.select(a.done().recv, b.done().recv)
     assert k == 0 and b.err() is None
     b.done().recv()
-    assert b.err() is context.DeadlineExceeded
+    assert b.err() == context.DeadlineExceeded
     ca(); cb()
 
 
 def test_deadline_in_the_past_is_exceeded_at_once():
     ctx, _ = context.with_deadline(context.background(), time.time() - 1)
-    assert ctx.err() is context.DeadlineExceeded
+    assert ctx.err() == context.DeadlineExceeded
     assert is_closed(ctx.done())
 
 
@@ -170,7 +208,7 @@ def test_child_deadline_never_later_than_parent():
     c2, cc2 = context.with_timeout(p, 1)
     assert c2.deadline() < p.deadline()
     cp(); cc(); cc2()
-    assert c.err() is context.Canceled and c2.err() is context.Canceled
+    assert c.err() == context.Canceled and c2.err() == context.Canceled
     assert ntimers() == timers0
 
 
@@ -203,13 +241,13 @@ def test_cause():
     assert context.cause(ctx) is None
     boom = ValueError("boom")
     cancel(boom)
-    assert ctx.err() is context.Canceled
+    assert ctx.err() == context.Canceled
     assert context.cause(ctx) is boom
     child, _ = context.with_cancel(ctx)
     assert context.cause(child) is boom            # inherited from the parent
     c2, cancel2 = context.with_cancel_cause(context.background())
     cancel2()
-    assert context.cause(c2) is context.Canceled
+    assert context.cause(c2) == context.Canceled
     assert context.cause(context.background()) is None
 
 
@@ -274,7 +312,7 @@ def test_custom_context_parent_propagates_through_a_goroutine():
     p.e = context.Canceled
     p.c.close()
     c.done().recv()
-    assert c.err() is context.Canceled
+    assert c.err() == context.Canceled
     wait_until(lambda: gmp.runtime.num_goroutine() == base)
     c2, cancel2 = context.with_cancel(MyCtx())
     cancel2()                                      # the watcher leaves with the child
@@ -292,7 +330,7 @@ def test_select_idiom_with_timeout():
     ctx, cancel = context.with_timeout(context.background(), 0.02)
     try:
         k, v = gmp.select(ctx.done().recv, results.recv)
-        assert k == 0 and ctx.err() is context.DeadlineExceeded
+        assert k == 0 and ctx.err() == context.DeadlineExceeded
     finally:
         cancel()
 
@@ -329,15 +367,15 @@ def test_infinite_and_huge_deadlines_print_never_fire_and_arm_no_timer():
         # a child with a real timeout still fires under it
         child, cc = context.with_timeout(ctx, 0.01)
         child.done().recv()
-        assert child.err() is context.DeadlineExceeded and ctx.err() is None
+        assert child.err() == context.DeadlineExceeded and ctx.err() is None
         cancel()
-        assert ctx.err() is context.Canceled
+        assert ctx.err() == context.Canceled
         cc()
     for make in (lambda: context.with_deadline(bg, -math.inf),
                  lambda: context.with_timeout(bg, -math.inf),
                  lambda: context.with_deadline(bg, -1e300)):
         ctx, _ = make()
-        assert ctx.err() is context.DeadlineExceeded
+        assert ctx.err() == context.DeadlineExceeded
         assert repr(ctx).startswith("context.Background.WithDeadline(")
     assert ntimers() == timers0
 

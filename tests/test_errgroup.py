@@ -14,7 +14,7 @@ def test_all_succeed():
         g.go(out.append, i)
     assert g.wait() is None
     assert sorted(out) == list(range(100))
-    assert g.ctx.err() is context.Canceled         # wait() releases the context
+    assert g.ctx.err() == context.Canceled         # wait() releases the context
 
 
 def test_first_error_wins_and_cancels_the_context():
@@ -159,7 +159,7 @@ def test_with_form_success():
         for i in range(10):
             g.go(out.send, i)
     assert sorted(out.recv() for _ in range(10)) == list(range(10))
-    assert g.ctx.err() is context.Canceled
+    assert g.ctx.err() == context.Canceled
 
 
 def test_with_form_goroutine_error_cancels_siblings():
@@ -199,7 +199,7 @@ def test_with_form_cancelled_from_outside():
         with ErrGroup(parent) as g:
             for _ in range(3):
                 g.go(work, g.ctx)
-    assert ei.value is context.Canceled
+    assert ei.value == context.Canceled
     assert len(g.errors) == 3
     wait_until(lambda: gmp.runtime.num_goroutine() == base)
 

@@ -207,6 +207,19 @@ cdef enum:
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
+cdef void sysmonname() noexcept:
+    """Registers sysmon's thread in threading as gmp-sysmon (instead of a
+    Dummy-<n> made the first time code running there asks for it). Called
+    at the start of each of its GIL blocks: each has a new thread state,
+    and from 3.13 threading forgets a foreign thread's entry when its
+    thread state goes; the usual cost is one dict lookup."""
+    try:
+        if threading._active.get(threading.get_ident()) is None:
+            threading.current_thread().name = "gmp-sysmon"
+    except BaseException:
+        pass
+
+
 cdef void sysmon(void *arg) noexcept nogil:
     """Go's sysmon (runtime/proc.go), a C thread without a P that takes
     the GIL only to act: it sleeps 20 us, doubling up to 10 ms while it
@@ -223,6 +236,8 @@ cdef void sysmon(void *arg) noexcept nogil:
     cdef uint32_t t
     cdef int32_t i, idle = 0, n
     cdef bint suspect, acted
+    with gil:
+        sysmonname()
     now = gmp_nanotime()
     for i in range(MAXPROCS):
         since[i] = now
@@ -251,6 +266,7 @@ cdef void sysmon(void *arg) noexcept nogil:
         if netpollwaiters() and lp != 0 and now - lp > SYSMON_POLL_NS \
                 and gmp_cas64(&np.lastpoll, lp, now):
             with gil:
+                sysmonname()
                 try:
                     n = netpoll(0)
                 except BaseException:
@@ -275,6 +291,7 @@ cdef void sysmon(void *arg) noexcept nogil:
                 asked[i] = now              # again every 10 ms while it runs on
                 acted = True
                 with gil:
+                    sysmonname()
                     try:
                         preemptm(i, t)
                     except BaseException:
@@ -288,12 +305,14 @@ cdef void sysmon(void *arg) noexcept nogil:
                 suspect = True
         if suspect:
             with gil:
+                sysmonname()
                 try:
                     blockwarn_report(sus)
                 except BaseException:
                     pass
         if nexttrace > 0 and now >= nexttrace:
             with gil:
+                sysmonname()
                 try:
                     os.write(2, schedtrace_text(dbg.scheddetail > 0).encode())
                 except BaseException:

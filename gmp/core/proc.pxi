@@ -397,8 +397,14 @@ cdef void startidlems():
 
 # ---- goroutine creation -------------------------------------------------
 
-cdef G newproc(object fn, tuple args, dict kwargs):
-    """Creates a runnable G for fn(*args, **kwargs) and queues it.
+cdef extern from "Python.h":
+    PyObject *PyContext_CopyCurrent() except NULL
+    PyObject *PyContext_Copy(object ctx) except NULL
+
+
+cdef G newproc(object fn, tuple args, dict kwargs, object ctx=None):
+    """Creates a runnable G for fn(*args, **kwargs) and queues it, to run in
+    a copy of ctx (a contextvars.Context), or of the current context.
     Mirrors runtime/proc.go:newproc. Can be executed by any thread."""
     cdef M m = getm()
     cdef G g = G.__new__(G)
@@ -413,6 +419,12 @@ cdef G newproc(object fn, tuple args, dict kwargs):
     g.fn = fn
     g.args = args
     g.kwargs = kwargs
+    # A goroutine runs in a copy of its creator's contextvars context, as an
+    # asyncio task does (O(1): the copy shares the variables' HAMT). Taken
+    # here, on the creator's thread; gmp_gentry.h enters it around fn.
+    # (Each G gets a copy of its own: one context can be entered only once.)
+    g.ctx = <object>(PyContext_CopyCurrent() if ctx is None else PyContext_Copy(ctx))
+    Py_DECREF(g.ctx)
     f = PyEval_GetFrame()
     if f != NULL:
         g.createdcode = <object><PyObject *>PyFrame_GetCode(f)
@@ -694,7 +706,8 @@ cdef inline void wakem(M m):
 cdef extern from "gmp_gentry.h":
     ctypedef object (*gmp_gstep_t)(object g, int failed)
     ctypedef object (*gmp_gdone_t "gmp_gstep_t")(PyObject *g, int failed)   # steals g
-    ctypedef int (*gmp_gtake_t)(object g, PyObject **fn, PyObject **args, PyObject **kw) except -1
+    ctypedef int (*gmp_gtake_t)(object g, PyObject **fn, PyObject **args, PyObject **kw,
+                                PyObject **ctx) except -1
     gmp_gstep_t gmp_gstart_cb
     gmp_gtake_t gmp_gtake_cb
     gmp_gdone_t gmp_gdone_cb
@@ -715,8 +728,12 @@ cdef object gstart(object unused, int failed):
     return g
 
 
-cdef int gtake(object og, PyObject **fn, PyObject **args, PyObject **kw) except -1:
+cdef int gtake(object og, PyObject **fn, PyObject **args, PyObject **kw,
+               PyObject **ctx) except -1:
     cdef G g = <G>og
+    ctx[0] = <PyObject *>g.ctx      # moved: the C loop holds it while fn runs
+    Py_INCREF(g.ctx)
+    g.ctx = None
     fn[0] = <PyObject *>g.fn
     Py_INCREF(g.fn)
     args[0] = <PyObject *>g.args
@@ -1231,6 +1248,11 @@ def _exitstop():
     cdef M m
     if not started:
         return
+    if gmp_load32(&exitclaim):
+        # a goroutine is ending the process (a fatal panic running its
+        # hooks, a sys.exit): its status is the process's, so the main
+        # thread waits for that exit instead of finishing with its own
+        exitfirst()
     gmp_store32(&sched.exiting, 1)
     for i in range(sched.nallp):
         m = (<P>allp[i]).m
@@ -1418,6 +1440,11 @@ cdef void mwaitfirst(M m) noexcept nogil:
 def _mstart(M m):
     """Thread body of an M other than M0: its main greenlet is its g0."""
     m_idents.add(threading.get_ident())
+    # registered in threading under Go's M number, so that logging records
+    # (threadName), thread dumps and threading.enumerate() say gmp-M<id>,
+    # not Dummy-<n>; it stays registered while this thread state lives
+    # (the M's whole life: this call never returns before the M ends)
+    threading.current_thread().name = "gmp-M%d" % m.id
     m.thread = threading.get_ident()
     m.tstate = <void *>PyThreadState_Get()
     gmp_set_tls_m(<void *>m)
@@ -1485,6 +1512,8 @@ cdef int checkdead(M m) except -1:
     caller re-checks later. Mirrors runtime/proc.go:checkdead."""
     cdef int32_t i, tok
     cdef P p
+    if gmp_load32(&exitclaim):
+        return DEAD_NO      # a goroutine is ending the process (its crash hooks may park): that exit comes
     if gmp_load32(&sched.npidle) != sched.nallp:
         return DEAD_NO
     if gq_len(&sched.runq) or sched.nsyscall > 0 or netpollwaiters():
@@ -1734,11 +1763,92 @@ cdef bint hookpanic(G g, object e) noexcept:
         return False
 
 
+from libc.string cimport strlen
+
+
+cdef extern from "<unistd.h>" nogil:
+    ssize_t write(int fd, const void *buf, size_t n)
+    void _exit(int status)
+    int usleep(unsigned int usec)
+
+
+cdef double crashtimeout = 5.0     # seconds the crash hooks may take (set_crash_hook_timeout)
+cdef const char *CRASHLATE = b"gmp: the crash hooks did not finish in time; exiting\n"
+
+
+def _set_crash_hook_timeout(seconds):
+    """Sets how long (seconds, > 0) the exception hooks and the flush of the
+    logging handlers may take after a fatal panic before the process exits
+    regardless; returns the previous value."""
+    global crashtimeout
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError("set_crash_hook_timeout: seconds must be a number, not %s"
+                        % type(seconds).__name__)
+    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError("set_crash_hook_timeout: seconds must be positive and finite")
+    old = crashtimeout
+    crashtimeout = seconds
+    return old
+
+
+cdef void crashwatch(void *arg) noexcept nogil:
+    """Watchdog of a fatal panic's hooks: exits with status 2 once their
+    time is up, without the GIL (a hook may hold it for ever)."""
+    cdef double left = crashtimeout
+    while left > 0:
+        usleep(<unsigned int>(min(left, 0.1) * 1e6))
+        left -= 0.1
+    write(2, CRASHLATE, strlen(CRASHLATE))
+    _exit(2)
+
+
+cdef void crashhooks(object e) noexcept:
+    """What error reporters get of a fatal panic, after Go's report: the
+    program's own exception hook (threading.excepthook if the program
+    replaced it, else sys.excepthook if replaced: a default hook would only
+    print the traceback a second time), then a flush (not a close) of every
+    logging handler. Invariant: the exit that follows is never lost: a hook
+    that raises is reported and skipped, and a watchdog thread started
+    first ends the process with status 2 if the hooks and the flush have not
+    finished within crashtimeout; without the watchdog nothing runs."""
+    try:
+        startthread(crashwatch, NULL, "the crash watchdog")
+    except BaseException:
+        return
+    try:
+        if threading.excepthook is not threading.__excepthook__:
+            threading.excepthook(threading.ExceptHookArgs(
+                [type(e), e, e.__traceback__, threading.current_thread()]))
+        elif sys.excepthook is not sys.__excepthook__:
+            sys.excepthook(type(e), e, e.__traceback__)
+    except BaseException as he:
+        try:
+            _flush_std()
+            sys.stderr.write("gmp: the exception hook raised %s: %s\n" % (type(he).__qualname__, he))
+        except BaseException:
+            pass
+    try:
+        logging = sys.modules.get("logging")
+        if logging is not None:
+            for ref in reversed(list(logging._handlerList)):
+                h = ref()
+                if h is not None:
+                    try:
+                        h.flush()
+                    except BaseException:
+                        pass
+    except BaseException:
+        pass
+
+
 cdef void fatalpanic(G g, object e):
-    """An exception escaped goroutine g: print Go's panic report and exit 2,
-    unless the panic hook (gmp.pytest_plugin during a test) takes it; then g
-    just ends. Invariant: the hook is looked at only here, on the panic path,
-    and the default path (no hook) is Go's: exactly one report, status 2."""
+    """An exception escaped goroutine g: print Go's panic report, let the
+    program's exception hook see it and flush the logging handlers
+    (crashhooks), and exit 2 (no atexit handler runs, as Go runs no deferred
+    call on a fatal panic), unless the panic hook (gmp.pytest_plugin during
+    a test) takes it; then g just ends. Invariant: the hook is looked at only
+    here, on the panic path, and the default path (no hook) is Go's: exactly
+    one report, status 2."""
     if panichook is not None and hookpanic(g, e):
         return
     exitfirst()
@@ -1746,5 +1856,7 @@ cdef void fatalpanic(G g, object e):
     try:
         sys.stderr.write(panicreport(g, e))
         sys.stderr.flush()
+        crashhooks(e)
+        _flush_std()
     finally:
         os._exit(2)

@@ -12,10 +12,13 @@
 #   stay alive until its old deadline (Go's time.go cleans the same way).
 #   Each heap entry owns a strong reference to its _Timer.
 
+import contextvars as _contextvars
+
+
 cdef enum:
     TIMER_READY = 0      # goready(arg): sleep
     TIMER_SEND = 1       # non-blocking send of the time on arg (a weak reference to a chan)
-    TIMER_GO = 2         # go(arg)
+    TIMER_GO = 2         # go(fn) with arg = (fn, the contextvars context of after_func's caller)
     TIMER_NETRD = 3      # read deadline of arg (a PollDesc)
     TIMER_NETWD = 4      # write deadline of arg
 
@@ -232,7 +235,7 @@ cdef int firetimer(_Timer t) except -1:
         if c is not None:
             _timer_send(c, gmp_walltime() / 1e9)
     elif t.kind == TIMER_GO:
-        newproc(t.arg, _noargs, None)
+        newproc((<tuple>t.arg)[0], _noargs, None, (<tuple>t.arg)[1])
     else:
         netdeadline(<PollDesc>t.arg, MODE_R if t.kind == TIMER_NETRD else MODE_W)
     return 0
@@ -333,6 +336,11 @@ cdef class RuntimeTimer:
             # after() in a select loop) is freed instead of living to its
             # deadline, as in Go 1.23
             arg = _weakref.ref(arg, self.t._chandied)
+        elif kind == TIMER_GO:
+            # the goroutine runs in a copy of the context after_func was
+            # called in (as asyncio's call_later), not in that of whatever
+            # goroutine happens to be running when the timer fires
+            arg = (arg, _contextvars.copy_context())
         self.t.arg = arg
         # a positive period below 1 ns is 1 ns: period 0 would mean one-shot
         self.t.period = max(dur2ns(period), 1) if period > 0 else 0

@@ -12,8 +12,10 @@
 
 /* (NULL, 0) -> the first G to run (new reference), None or NULL (error) */
 typedef PyObject *(*gmp_gstep_t)(PyObject *g, int failed);
-/* moves g's function and arguments out of g (new references); -1 on error */
-typedef int (*gmp_gtake_t)(PyObject *g, PyObject **fn, PyObject **args, PyObject **kw);
+/* moves g's function, arguments and contextvars context out of g (new
+   references; kw may be NULL); -1 on error */
+typedef int (*gmp_gtake_t)(PyObject *g, PyObject **fn, PyObject **args, PyObject **kw,
+                           PyObject **ctx);
 
 static gmp_gstep_t gmp_gstart_cb;
 static gmp_gtake_t gmp_gtake_cb;
@@ -24,15 +26,30 @@ static gmp_gtake_t gmp_gtake_cb;
 static gmp_gstep_t gmp_gdone_cb;
 
 static PyObject *gmp_gentry(PyObject *self, PyObject *unused) {
-    PyObject *fn, *args, *kw, *r;
+    PyObject *fn, *args, *kw, *ctx, *r;
     PyObject *g = gmp_gstart_cb(NULL, 0);
     (void)self; (void)unused;
     while (g != NULL && g != Py_None) {
-        if (gmp_gtake_cb(g, &fn, &args, &kw) < 0) {
+        if (gmp_gtake_cb(g, &fn, &args, &kw, &ctx) < 0) {
             Py_DECREF(g);
             return NULL;
         }
-        r = PyObject_Call(fn, args, kw);
+        /* The function runs in the context copied by go() (its creator's),
+           entered here and left before the next G: a recycled greenlet
+           carries no goroutine's variables into the next one, and what the
+           function sets stays in its own copy. Entering a fresh copy cannot
+           fail (it was never entered), and leaving it sets no exception, so
+           a failed call's exception is still the one set for gdone. */
+        if (PyContext_Enter(ctx) < 0) {
+            r = NULL;
+        } else {
+            r = PyObject_Call(fn, args, kw);
+            if (PyContext_Exit(ctx) < 0 && r != NULL) {
+                Py_DECREF(r);
+                r = NULL;
+            }
+        }
+        Py_DECREF(ctx);
         Py_DECREF(fn);
         Py_DECREF(args);
         Py_XDECREF(kw);
