@@ -207,17 +207,35 @@ cdef enum:
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
+# 3.13+ threading drops a foreign thread's entry when its thread state
+# ends, and each of sysmon's GIL blocks has a new one: see sysmonname.
+cdef bint sysmon_nameable = sys.version_info < (3, 13)
+
+
 cdef void sysmonname() noexcept:
     """Registers sysmon's thread in threading as gmp-sysmon (instead of a
     Dummy-<n> made the first time code running there asks for it). Called
-    at the start of each of its GIL blocks: each has a new thread state,
-    and from 3.13 threading forgets a foreign thread's entry when its
-    thread state goes; the usual cost is one dict lookup."""
+    at the start of each of its GIL blocks; the usual cost is one dict
+    lookup.
+    Invariant: no garbage collection runs on sysmon's thread (it is no M: a
+    finalizer that blocked there would stop preemption and the netpoll for
+    good), so the collector is paused while threading allocates the entry,
+    as it is while sysmon arms a preemption (preempt.pxi). On 3.13+ sysmon
+    is not named: threading would drop the entry at the end of every GIL
+    block, running Python code of its own there with the collector on (seen:
+    finalizers of goroutines' garbage ran on sysmon's thread), and make a new
+    one at the next."""
+    cdef int gcwas
+    if not sysmon_nameable or threading._active.get(threading.get_ident()) is not None:
+        return
+    gcwas = PyGC_Disable()
     try:
-        if threading._active.get(threading.get_ident()) is None:
-            threading.current_thread().name = "gmp-sysmon"
+        threading.current_thread().name = "gmp-sysmon"
     except BaseException:
         pass
+    finally:
+        if gcwas:
+            PyGC_Enable()
 
 
 cdef void sysmon(void *arg) noexcept nogil:
