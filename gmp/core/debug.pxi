@@ -207,28 +207,26 @@ cdef enum:
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
-# 3.13+ threading drops a foreign thread's entry when its thread state
-# ends, and each of sysmon's GIL blocks has a new one: see sysmonname.
+# Before 3.13 threading keeps a C thread's entry (a _DummyThread) after the
+# thread state that made it ends, so naming sysmon once, when it starts,
+# names it for good. 3.13+ drops the entry with the thread state, and each
+# of sysmon's GIL blocks has a new one: see sysmonname.
 cdef bint sysmon_nameable = sys.version_info < (3, 13)
 
 
 cdef void sysmonname() noexcept:
     """Registers sysmon's thread in threading as gmp-sysmon (instead of a
-    Dummy-<n> made the first time code running there asks for it). Called
-    at the start of each of its GIL blocks; the usual cost is one dict
-    lookup.
+    Dummy-<n> made the first time code running there asks for it); called
+    once, when sysmon starts, and only where sysmon_nameable.
     Invariant: no garbage collection runs on sysmon's thread (it is no M: a
     finalizer that blocked there would stop preemption and the netpoll for
     good), so the collector is paused while threading allocates the entry,
     as it is while sysmon arms a preemption (preempt.pxi). On 3.13+ sysmon
-    is not named: threading would drop the entry at the end of every GIL
-    block, running Python code of its own there with the collector on (seen:
-    finalizers of goroutines' garbage ran on sysmon's thread), and make a new
-    one at the next."""
-    cdef int gcwas
-    if not sysmon_nameable or threading._active.get(threading.get_ident()) is not None:
-        return
-    gcwas = PyGC_Disable()
+    is not named: the entry would be dropped at the end of every GIL block,
+    running threading's Python code there with the collector on (seen:
+    finalizers of goroutines' garbage ran on sysmon's thread), and made
+    again at the next."""
+    cdef int gcwas = PyGC_Disable()
     try:
         threading.current_thread().name = "gmp-sysmon"
     except BaseException:
@@ -254,8 +252,9 @@ cdef void sysmon(void *arg) noexcept nogil:
     cdef uint32_t t
     cdef int32_t i, idle = 0, n
     cdef bint suspect, acted
-    with gil:
-        sysmonname()
+    if sysmon_nameable:
+        with gil:
+            sysmonname()
     now = gmp_nanotime()
     for i in range(MAXPROCS):
         since[i] = now
@@ -284,7 +283,6 @@ cdef void sysmon(void *arg) noexcept nogil:
         if netpollwaiters() and lp != 0 and now - lp > SYSMON_POLL_NS \
                 and gmp_cas64(&np.lastpoll, lp, now):
             with gil:
-                sysmonname()
                 try:
                     n = netpoll(0)
                 except BaseException:
@@ -309,7 +307,6 @@ cdef void sysmon(void *arg) noexcept nogil:
                 asked[i] = now              # again every 10 ms while it runs on
                 acted = True
                 with gil:
-                    sysmonname()
                     try:
                         preemptm(i, t)
                     except BaseException:
@@ -323,14 +320,12 @@ cdef void sysmon(void *arg) noexcept nogil:
                 suspect = True
         if suspect:
             with gil:
-                sysmonname()
                 try:
                     blockwarn_report(sus)
                 except BaseException:
                     pass
         if nexttrace > 0 and now >= nexttrace:
             with gil:
-                sysmonname()
                 try:
                     os.write(2, schedtrace_text(dbg.scheddetail > 0).encode())
                 except BaseException:
