@@ -1769,7 +1769,6 @@ from libc.string cimport strlen
 cdef extern from "<unistd.h>" nogil:
     ssize_t write(int fd, const void *buf, size_t n)
     void _exit(int status)
-    int usleep(unsigned int usec)
 
 
 cdef double crashtimeout = 5.0     # seconds the crash hooks may take (set_crash_hook_timeout)
@@ -1793,11 +1792,14 @@ def _set_crash_hook_timeout(seconds):
 
 cdef void crashwatch(void *arg) noexcept nogil:
     """Watchdog of a fatal panic's hooks: exits with status 2 once their
-    time is up, without the GIL (a hook may hold it for ever)."""
-    cdef double left = crashtimeout
-    while left > 0:
-        usleep(<unsigned int>(min(left, 0.1) * 1e6))
-        left -= 0.1
+    time is up, without the GIL (a hook may hold it for ever). It sleeps on
+    a semaphore nobody posts, to the deadline (a signal ends a wait early:
+    it waits again)."""
+    cdef gmp_sema_t never
+    cdef int64_t deadline = satadd(gmp_nanotime(), <int64_t>(min(crashtimeout, 9.2e9) * 1e9))
+    gmp_sema_init(&never)
+    while gmp_sema_wait(&never, deadline) != 1:
+        pass
     write(2, CRASHLATE, strlen(CRASHLATE))
     _exit(2)
 
