@@ -66,13 +66,13 @@ else
   vpy="$venv/bin/python"
 fi
 
-# The test tree: tests/ (conftest.py, tests/go/, faultprog.py), bench/,
+# The test tree: tests/ (conftest.py, tests/go/, faultprog.py), bench/, README.md (tests/test_readme.py runs its code blocks),
 # and pyproject.toml's [tool.pytest.ini_options] alone in a pyproject.toml
 # of its own (its pythonpath = ["."] is then this folder, not the source).
 run="$work/run"
 copy_tree() {
   mkdir -p "$run"
-  cp -r "$root/tests" "$root/bench" "$run/"
+  cp -r "$root/tests" "$root/bench" "$root/README.md" "$run/"
   find "$run" -name __pycache__ -type d -prune -exec rm -rf {} +
   "$vpy" - "$root/pyproject.toml" "$run/pyproject.toml" <<'EOF'
 import sys
