@@ -73,7 +73,7 @@ def test_m_threads_keep_the_c_library_default_stack(tmp_path):
     pthread_create (GLIBC_2.34); a threading.stack_size() the program set
     for its own threads must not shrink the stack every goroutine of an M
     runs on, and stays in force for the program's threads."""
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py("""
         import ctypes, threading, gmp
         libc = ctypes.CDLL(None)

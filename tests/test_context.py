@@ -8,7 +8,7 @@ import pytest
 
 import gmp
 from gmp import context
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 
 def ntimers():

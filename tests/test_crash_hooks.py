@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from conftest import run_py
+from gmptest import run_py
 
 import gmp.debug
 

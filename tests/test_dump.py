@@ -3,7 +3,7 @@ import re
 
 import gmp
 from gmp import runtime
-from conftest import wait_recvq
+from gmptest import wait_recvq
 
 
 def parked_worker(ch):
@@ -57,7 +57,7 @@ SIGQUIT_PROG = """
 
 
 def test_sigquit_dumps_every_goroutine_and_exits_2():
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py(SIGQUIT_PROG, timeout=30)
     assert r.returncode == 2
     assert r.stderr.startswith("SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\ngoroutine ")
@@ -67,14 +67,14 @@ def test_sigquit_dumps_every_goroutine_and_exits_2():
 
 
 def test_sigquit_with_gotraceback_none_prints_no_stacks():
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py(SIGQUIT_PROG, env={"GOTRACEBACK": "none"}, timeout=30)
     assert r.returncode == 2
     assert r.stderr == "SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\n"
 
 
 def test_sigquit_handler_of_the_program_is_kept():
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py("""
         import gmp, os, signal
         signal.signal(signal.SIGQUIT, lambda s, f: print("mine"))
@@ -87,7 +87,7 @@ def test_sigquit_handler_of_the_program_is_kept():
 
 
 def test_panic_with_gotraceback_all_shows_other_goroutines():
-    from conftest import run_py
+    from gmptest import run_py
     prog = """
         import gmp
         c = gmp.chan()
@@ -124,7 +124,7 @@ def test_set_traceback_levels():
 
 
 def test_tracebackancestors_shows_the_creation_chain():
-    from conftest import run_py
+    from gmptest import run_py
     prog = """
         import gmp
         c = gmp.chan()

@@ -5,7 +5,7 @@ level 0, and ignores a GOMAXPROCS that is not a positive int32."""
 import pytest
 
 from gmp import _core
-from conftest import run_py
+from gmptest import run_py
 
 HUGE = "9" * 20
 # a goroutine program: the runtime starts, a goroutine runs, a channel works

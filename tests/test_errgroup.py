@@ -4,7 +4,7 @@ import pytest
 import gmp
 from gmp import context
 from gmp.sync import ErrGroup
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_all_succeed():
@@ -41,7 +41,7 @@ def test_first_error_wins_and_cancels_the_context():
 def test_error_goes_to_the_group_not_the_crash_handler():
     # a goroutine's exception outside a group ends the program; in a group
     # it is only returned by wait()
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py("""
         import gmp
         g = gmp.sync.ErrGroup()

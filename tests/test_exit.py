@@ -1,5 +1,5 @@
 """Process-level behaviour checked in subprocesses: deadlock, panics, dumps."""
-from conftest import run_py
+from gmptest import run_py
 
 
 def test_deadlock_raises_in_main():

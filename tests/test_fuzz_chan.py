@@ -40,7 +40,7 @@ from gmp import Panic, WouldBlock
 from gmp import _chan
 
 try:
-    from conftest import run_py
+    from gmptest import run_py
 except ImportError:         # imported as a plain module by a worker
     run_py = None
 

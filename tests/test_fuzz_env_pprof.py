@@ -20,7 +20,7 @@ import wsgiref.validate
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from gmp import pprof
-from conftest import run_py
+from gmptest import run_py
 
 _LONG = os.environ.get("GMP_FUZZ_EXAMPLES")
 ENV_EXAMPLES = int(_LONG) if _LONG else 25

@@ -1,7 +1,7 @@
 """gmp.monkey: unmodified stdlib clients and servers in goroutines.
 
 Patching is process-wide, so every case runs in a fresh interpreter."""
-from conftest import run_py
+from gmptest import run_py
 
 GO_MIXIN = """
 import gmp.monkey

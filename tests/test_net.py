@@ -21,7 +21,7 @@ import pytest
 import gmp
 import gmp.net as net
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 
 def nfds():

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import run_py
+from gmptest import run_py
 
 DEV = ["-X", "dev", "-X", "faulthandler"]
 

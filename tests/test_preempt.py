@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import run_py
+from gmptest import run_py
 
 
 def test_spinner_does_not_starve_another_goroutine():

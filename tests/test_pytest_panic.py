@@ -267,7 +267,7 @@ def test_a_bad_mode_is_a_usage_error(pytester):
 # ---- the runtime's hook itself (outside pytest: Go's exit stays) ----------
 
 def test_without_a_taker_a_panic_is_gos_exit():
-    from conftest import run_py
+    from gmptest import run_py
     for setup in ("", "_core._set_panic_hook(lambda goid, e, report: False)",
                   "_core._set_panic_hook(lambda goid, e, report: 1 / 0)"):
         r = run_py("""
@@ -284,7 +284,7 @@ def test_without_a_taker_a_panic_is_gos_exit():
 
 
 def test_a_hook_that_takes_it_gets_gos_report_and_the_program_goes_on():
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py("""
         import gmp
         from gmp import _core

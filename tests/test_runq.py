@@ -4,7 +4,7 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py
+from gmptest import run_py
 
 
 def test_put_get_fifo():

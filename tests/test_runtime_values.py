@@ -2,7 +2,7 @@
 import pytest
 
 import gmp
-from conftest import run_py
+from gmptest import run_py
 
 
 def test_gomaxprocs_takes_only_ints():

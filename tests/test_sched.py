@@ -6,7 +6,7 @@ import pytest
 
 import gmp
 from gmp import runtime
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 
 def test_go_returns_none_and_runs():

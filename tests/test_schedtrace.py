@@ -9,7 +9,7 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 SCHED = re.compile(r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) "
                    r"spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+)( \[\d+( \d+)*\])?$")
@@ -47,7 +47,7 @@ def test_trace_in_process_matches_go_format(procs):
     for _ in range(3):
         gmp.go(block.recv)
     try:
-        from conftest import wait_recvq
+        from gmptest import wait_recvq
         wait_recvq(block, 3)
         short = _core._schedtrace(False).splitlines()
         assert len(short) == 1 and SCHED.match(short[0]), short

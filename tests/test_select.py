@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import Panic
-from conftest import wait_recvq, wait_sendq, wait_until
+from gmptest import wait_recvq, wait_sendq, wait_until
 
 
 def test_ready_recv():

@@ -3,7 +3,7 @@ import gc
 
 import gmp
 from gmp import _core, runtime
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 
 def newest_waiting():

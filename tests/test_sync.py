@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import Panic, sync
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_reexports():

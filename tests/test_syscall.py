@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import run_py, wait_until
 
 
 def test_result_and_exception_propagate():

@@ -5,7 +5,7 @@ import sys
 import threading
 
 import gmp
-from conftest import run_py
+from gmptest import run_py
 
 
 class Records(logging.Handler):

@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import time as gtime
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_sleep_orders_wakeups():
@@ -219,7 +219,7 @@ def test_unreferenced_after_timers_are_freed():
 
 def test_huge_sleep_deadline_saturates():
     # now + a huge duration must not wrap to a deadline in the past
-    from conftest import run_py
+    from gmptest import run_py
     r = run_py("""
         import gmp
         done = gmp.chan(1)
