@@ -7,13 +7,14 @@ that it cannot shadow an installed module."""
 import os
 import subprocess
 import sys
-import textwrap
 import time
 
 import gmp
 from gmp import _chan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# programs a test runs in a fresh interpreter, one file each (run_program)
+PROGRAMS = os.path.join(HERE, "programs")
 # programs a test runs in a fresh interpreter, one file each (run_program)
 PROGRAMS = os.path.join(HERE, "programs")
 
@@ -59,10 +60,3 @@ def run_program(name, *args, env=None, timeout=60, flags=()):
     interpreter flags given, e.g. ("-X", "dev")); returns CompletedProcess."""
     return subprocess.run([sys.executable, *flags, program(name), *map(str, args)],
                           env=child_env(env), capture_output=True, text=True, timeout=timeout)
-
-
-def run_py(code, env=None, timeout=60, flags=()):
-    """Runs code in a fresh interpreter (with the interpreter flags given,
-    e.g. ("-X", "dev")); returns CompletedProcess."""
-    return subprocess.run([sys.executable, *flags, "-c", textwrap.dedent(code)], env=child_env(env),
-                          capture_output=True, text=True, timeout=timeout)

@@ -8,7 +8,7 @@ import pytest
 
 import gmp
 from gmp import context
-from gmptest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 
 def ntimers():
@@ -394,12 +394,7 @@ def test_timer_horizon_is_half_the_clock_range():
 
 def test_infinite_deadline_alone_is_a_deadlock_not_a_hang():
     # nothing can ever cancel it: checkdead sees no timer and reports it
-    r = run_py("""
-        import math, gmp
-        from gmp import context
-        ctx, cancel = context.with_deadline(context.background(), math.inf)
-        ctx.done().recv()
-    """, timeout=30)
+    r = run_program("context_infinite_deadline_deadlock.py", timeout=30)
     assert r.returncode == 1, r.stderr[-2000:]
     assert "all goroutines are asleep - deadlock!" in r.stderr
 
