@@ -18,6 +18,8 @@ def test_all_succeed():
 
 
 def test_first_error_wins_and_cancels_the_context():
+    """Mirrors TestWithContext and TestCancelCause of golang.org/x/sync
+    (errgroup/errgroup_test.go)."""
     g, ctx = ErrGroup.with_context(context.background())
     first_failed = gmp.chan()
     second = ValueError("second")
@@ -53,6 +55,7 @@ def test_goexit_is_not_an_error():
 
 
 def test_set_limit_never_exceeded_10000_tasks(procs):
+    """Mirrors TestGoLimit of golang.org/x/sync (errgroup/errgroup_test.go)."""
     procs(4)
     base = gmp.runtime.num_goroutine()
     g = ErrGroup()
@@ -96,6 +99,7 @@ def test_set_limit_never_exceeded_10000_tasks(procs):
 
 
 def test_try_go():
+    """Mirrors TestTryGo of golang.org/x/sync (errgroup/errgroup_test.go)."""
     g = ErrGroup()
     g.set_limit(1)
     release = gmp.chan()

@@ -16,6 +16,8 @@ def test_spinner_does_not_starve_another_goroutine():
 
 
 def test_three_spinner_shapes_all_make_progress():
+    """Mirrors Go's TestAsyncPreempt (src/runtime/proc_test.go; testprog AsyncPreempt in
+    src/runtime/testdata/testprog/preempt.go)."""
     # a tight loop, a loop calling a function, and a loop whose time is
     # spent inside sorted(key=...) (the innermost frame is the key)
     r = run_program("preempt_three_spinner_shapes.py", env={"GOMAXPROCS": "1"}, timeout=60)

@@ -8,6 +8,8 @@ from gmptest import run_program
 
 
 def test_put_get_fifo():
+    """Mirrors Go's TestSchedLocalQueue (src/runtime/proc_test.go; RunSchedLocalQueueTest in
+    export_test.go)."""
     q = _core._RunqProbe()
     assert q.get() is None
     for i in range(1, 101):
@@ -37,6 +39,8 @@ def test_wraparound():
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 255, 256])
 def test_steal_half(n):
+    """Mirrors Go's TestSchedLocalQueueSteal (src/runtime/proc_test.go;
+    RunSchedLocalQueueStealTest in export_test.go)."""
     victim, thief = _core._RunqProbe(), _core._RunqProbe()
     for i in range(1, n + 1):
         victim.put(i)
