@@ -15,8 +15,6 @@ from gmp import _chan
 HERE = os.path.dirname(os.path.abspath(__file__))
 # programs a test runs in a fresh interpreter, one file each (run_program)
 PROGRAMS = os.path.join(HERE, "programs")
-# programs a test runs in a fresh interpreter, one file each (run_program)
-PROGRAMS = os.path.join(HERE, "programs")
 
 
 def wait_until(pred, timeout=10.0, what="condition"):
