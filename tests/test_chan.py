@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import Panic
-from conftest import wait_recvq, wait_sendq, wait_until
+from gmptest import wait_recvq, wait_sendq, wait_until
 
 
 def test_unbuffered_rendezvous():
@@ -38,6 +38,7 @@ def test_send_blocks_until_receiver():
 
 @pytest.mark.parametrize("cap", [0, 1, 5, 100])
 def test_fifo(cap):
+    """Mirrors the FIFO part of Go's TestChan (src/runtime/chan_test.go)."""
     ch = gmp.chan(cap)
     n = 1000
 
@@ -51,6 +52,7 @@ def test_fifo(cap):
 
 
 def test_buffered_len_cap():
+    """Mirrors the len/cap part of Go's TestChan (src/runtime/chan_test.go)."""
     ch = gmp.chan(3)
     assert ch.cap == 3 and len(ch) == 0
     ch.send(1)
@@ -71,6 +73,7 @@ def test_makechan_errors():
 
 
 def test_close_drains_then_zero():
+    """Mirrors the receive-from-closed part of Go's TestChan (src/runtime/chan_test.go)."""
     ch = gmp.chan(2)
     ch.send("a")
     ch.send("b")
@@ -83,6 +86,7 @@ def test_close_drains_then_zero():
 
 
 def test_close_wakes_all_receivers():
+    """Mirrors the close-unblocks-receive part of Go's TestChan (src/runtime/chan_test.go)."""
     ch = gmp.chan()
     res = gmp.chan(10)
 
@@ -181,6 +185,7 @@ def test_buffered_full_sender_handoff():
 
 @pytest.mark.gmp_leaks_goroutines
 def test_prime_sieve():
+    """Mirrors Go's test program test/chan/sieve1.go."""
     def generate(ch):
         i = 2
         while True:

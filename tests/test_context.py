@@ -8,7 +8,7 @@ import pytest
 
 import gmp
 from gmp import context
-from conftest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 
 def ntimers():
@@ -20,6 +20,7 @@ def is_closed(ch):
 
 
 def test_background_and_todo():
+    """Mirrors Go's TestBackground and TestTODO (src/context/x_test.go)."""
     for c, name in ((context.background(), "context.Background"), (context.todo(), "context.TODO")):
         assert c.done() is gmp.nilchan
         assert c.err() is None and c.deadline() is None and c.value("k") is None
@@ -28,6 +29,8 @@ def test_background_and_todo():
 
 
 def test_errors_have_go_messages():
+    """Its TimeoutError check mirrors Go's TestDeadlineExceededSupportsTimeout
+    (src/context/x_test.go)."""
     assert str(context.Canceled()) == "context canceled"
     assert str(context.DeadlineExceeded()) == "context deadline exceeded"
     assert issubclass(context.DeadlineExceeded, TimeoutError)
@@ -73,6 +76,7 @@ def test_deadline_err_is_fresh_too():
 
 
 def test_with_cancel():
+    """Mirrors Go's TestWithCancel (src/context/x_test.go)."""
     ctx, cancel = context.with_cancel(context.background())
     assert ctx.err() is None and not is_closed(ctx.done())
     assert repr(ctx) == "context.Background.WithCancel"
@@ -94,6 +98,7 @@ def test_cancel_wakes_goroutines_blocked_on_done():
 
 
 def test_parent_cancel_cancels_descendants_not_ancestors():
+    """Mirrors Go's TestParentFinishesChild and TestChildFinishesFirst (src/context/x_test.go)."""
     root, cancel_root = context.with_cancel(context.background())
     mid, cancel_mid = context.with_cancel(root)
     leaf, _ = context.with_cancel(context.with_value(mid, "k", 1))
@@ -106,6 +111,7 @@ def test_parent_cancel_cancels_descendants_not_ancestors():
 
 
 def test_child_of_cancelled_parent_is_born_cancelled():
+    """Mirrors Go's TestWithCancelCanceledParent (src/context/x_test.go)."""
     p, cancel = context.with_cancel(context.background())
     cancel()
     c, _ = context.with_cancel(p)
@@ -146,6 +152,7 @@ def test_cancellation_tree_of_1000_descendants():
 
 
 def test_cancelled_child_leaves_parent():
+    """Mirrors Go's TestCancelRemoves (src/context/x_test.go)."""
     root, _ = context.with_cancel(context.background())
     timers0 = ntimers()
     for _ in range(100):
@@ -171,6 +178,7 @@ def test_cancelled_context_is_collectable():
 
 
 def test_with_timeout_fires_deadline_exceeded():
+    """Mirrors Go's TestTimeout (src/context/x_test.go)."""
     ctx, cancel = context.with_timeout(context.background(), 0.05)
     d = ctx.deadline()
     assert d is not None and abs(d - (time.time() + 0.05)) < 0.1
@@ -195,6 +203,7 @@ def test_deadline_fires_in_runtime_timer_order():
 
 
 def test_deadline_in_the_past_is_exceeded_at_once():
+    """Mirrors the deadline-in-the-past case of Go's TestDeadline (src/context/x_test.go)."""
     ctx, _ = context.with_deadline(context.background(), time.time() - 1)
     assert ctx.err() == context.DeadlineExceeded
     assert is_closed(ctx.done())
@@ -213,6 +222,7 @@ def test_child_deadline_never_later_than_parent():
 
 
 def test_values_through_the_chain():
+    """Mirrors Go's TestValues (src/context/x_test.go)."""
     k1, k2 = object(), object()
     c = context.with_value(context.background(), k1, "one")
     c, cancel = context.with_cancel(c)
@@ -230,6 +240,7 @@ def test_values_through_the_chain():
 
 
 def test_with_value_nil_key_panics():
+    """Mirrors Go's TestWithValueChecksKey (src/context/x_test.go)."""
     with pytest.raises(gmp.Panic, match="^nil key$"):
         context.with_value(context.background(), None, 1)
     with pytest.raises(gmp.Panic, match="^cannot create context from nil parent$"):
@@ -237,6 +248,7 @@ def test_with_value_nil_key_panics():
 
 
 def test_cause():
+    """Mirrors Go's TestCause (src/context/x_test.go)."""
     ctx, cancel = context.with_cancel_cause(context.background())
     assert context.cause(ctx) is None
     boom = ValueError("boom")
@@ -252,6 +264,7 @@ def test_cause():
 
 
 def test_without_cancel_keeps_values_only():
+    """Mirrors Go's TestWithoutCancel (src/context/x_test.go)."""
     p, cancel = context.with_cancel(context.with_value(context.background(), "k", "v"))
     w = context.without_cancel(p)
     cancel()
@@ -262,6 +275,7 @@ def test_without_cancel_keeps_values_only():
 
 
 def test_after_func_runs_once_in_a_goroutine():
+    """Mirrors Go's TestAfterFuncCalledAfterCancel (src/context/x_test.go)."""
     ctx, cancel = context.with_cancel(context.background())
     ran = gmp.chan(2)
     stop = context.after_func(ctx, lambda: ran.send(gmp._core._curg()))
@@ -274,6 +288,7 @@ def test_after_func_runs_once_in_a_goroutine():
 
 
 def test_after_func_stop_before_cancel():
+    """Mirrors Go's TestAfterFuncNotCalledAfterStop (src/context/x_test.go)."""
     ctx, cancel = context.with_cancel(context.background())
     ran = []
     stop = context.after_func(ctx, lambda: ran.append(1))
@@ -286,6 +301,7 @@ def test_after_func_stop_before_cancel():
 
 
 def test_after_func_on_done_context_runs_at_once():
+    """Mirrors Go's TestAfterFuncCalledImmediately (src/context/x_test.go)."""
     ctx, cancel = context.with_cancel(context.background())
     cancel()
     ran = gmp.chan(1)
@@ -294,6 +310,7 @@ def test_after_func_on_done_context_runs_at_once():
 
 
 def test_custom_context_parent_propagates_through_a_goroutine():
+    """Mirrors Go's TestCustomContextGoroutines (src/context/x_test.go)."""
     class MyCtx(context.Context):
         def __init__(self):
             self.c = gmp.chan()
@@ -394,17 +411,13 @@ def test_timer_horizon_is_half_the_clock_range():
 
 def test_infinite_deadline_alone_is_a_deadlock_not_a_hang():
     # nothing can ever cancel it: checkdead sees no timer and reports it
-    r = run_py("""
-        import math, gmp
-        from gmp import context
-        ctx, cancel = context.with_deadline(context.background(), math.inf)
-        ctx.done().recv()
-    """, timeout=30)
+    r = run_program("context_infinite_deadline_deadlock.py", timeout=30)
     assert r.returncode == 1, r.stderr[-2000:]
     assert "all goroutines are asleep - deadlock!" in r.stderr
 
 
 def test_nil_parent_panics_everywhere():
+    """Mirrors Go's TestInvalidDerivedFail (src/context/x_test.go)."""
     for make in (lambda: context.with_deadline(None, time.time() + 1),
                  lambda: context.with_timeout(None, 1),
                  lambda: context.with_timeout(None, None),

@@ -3,7 +3,7 @@ import re
 
 import gmp
 from gmp import runtime
-from conftest import wait_recvq
+from gmptest import wait_recvq
 
 
 def parked_worker(ch):
@@ -43,22 +43,9 @@ def test_unstarted_goroutine_shows_entry():
     ch.send(None)
 
 
-SIGQUIT_PROG = """
-    import gmp, os, signal
-    c = gmp.chan()
-    def sigquit_waiter():
-        c.recv()
-    for _ in range(2):
-        gmp.go(sigquit_waiter)
-    gmp.sleep(0.01)
-    gmp.go(lambda: os.kill(os.getpid(), signal.SIGQUIT))
-    c.recv()
-"""
-
-
 def test_sigquit_dumps_every_goroutine_and_exits_2():
-    from conftest import run_py
-    r = run_py(SIGQUIT_PROG, timeout=30)
+    from gmptest import run_program
+    r = run_program("dump_sigquit.py", timeout=30)
     assert r.returncode == 2
     assert r.stderr.startswith("SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\ngoroutine ")
     assert r.stderr.count("[chan receive]:\n__main__.sigquit_waiter(...)") == 2
@@ -67,43 +54,24 @@ def test_sigquit_dumps_every_goroutine_and_exits_2():
 
 
 def test_sigquit_with_gotraceback_none_prints_no_stacks():
-    from conftest import run_py
-    r = run_py(SIGQUIT_PROG, env={"GOTRACEBACK": "none"}, timeout=30)
+    from gmptest import run_program
+    r = run_program("dump_sigquit.py", env={"GOTRACEBACK": "none"}, timeout=30)
     assert r.returncode == 2
     assert r.stderr == "SIGQUIT: quit\nPC=0x0 m=0 sigcode=0\n\n"
 
 
 def test_sigquit_handler_of_the_program_is_kept():
-    from conftest import run_py
-    r = run_py("""
-        import gmp, os, signal
-        signal.signal(signal.SIGQUIT, lambda s, f: print("mine"))
-        gmp.go(lambda: None)
-        gmp.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGQUIT)
-        gmp.sleep(0.01)
-    """, timeout=30)
+    from gmptest import run_program
+    r = run_program("dump_sigquit_handler_kept.py", timeout=30)
     assert r.returncode == 0 and r.stdout.strip() == "mine", r.stderr
 
 
 def test_panic_with_gotraceback_all_shows_other_goroutines():
-    from conftest import run_py
-    prog = """
-        import gmp
-        c = gmp.chan()
-        def bystander():
-            c.recv()
-        def boom():
-            raise ValueError("boom")
-        gmp.go(bystander)
-        gmp.sleep(0.01)
-        gmp.go(boom)
-        c.recv()
-    """
-    single = run_py(prog, timeout=30)
+    from gmptest import run_program
+    single = run_program("dump_panic_while_another_waits.py", timeout=30)
     assert single.returncode == 2 and "panic: ValueError: boom" in single.stderr
     assert "bystander" not in single.stderr
-    every = run_py(prog, env={"GOTRACEBACK": "all"}, timeout=30)
+    every = run_program("dump_panic_while_another_waits.py", env={"GOTRACEBACK": "all"}, timeout=30)
     assert every.returncode == 2
     assert "[chan receive]:\n__main__.bystander(...)" in every.stderr
 
@@ -124,28 +92,20 @@ def test_set_traceback_levels():
 
 
 def test_tracebackancestors_shows_the_creation_chain():
-    from conftest import run_py
-    prog = """
-        import gmp
-        c = gmp.chan()
-        def leaf():
-            c.recv()
-        def mid():
-            gmp.go(leaf)
-            c.recv()
-        def top():
-            gmp.go(mid)
-            c.recv()
-        gmp.go(top)
-        gmp.sleep(0.02)
-        print(gmp.runtime.stack(all=True))
-        c.close()
-    """
-    r = run_py(prog, env={"GODEBUG": "tracebackancestors=2"})
+    from gmptest import program, run_program
+    prog = "dump_tracebackancestors.py"
+    path = program(prog)
+    with open(path) as f:
+        lines = f.read().splitlines()
+    go_leaf = lines.index("    gmp.go(leaf)") + 1          # where mid and top create
+    go_mid = lines.index("    gmp.go(mid)") + 1
+    r = run_program(prog, env={"GODEBUG": "tracebackancestors=2"})
     assert r.returncode == 0, r.stderr
     leaf = [b for b in r.stdout.split("\n\n") if "__main__.leaf(...)" in b][0]
     assert leaf.count("[originating from goroutine") == 2          # N limits the chain
-    assert "created by __main__.mid in goroutine 3\n\t<string>:7\n[originating from goroutine 3]:\n__main__.mid(...)\n\t<string>:7" in leaf
-    assert "[originating from goroutine 2]:\n__main__.top(...)\n\t<string>:10\ncreated by __main__.<module> in goroutine 1" in leaf
-    plain = run_py(prog)
+    assert ("created by __main__.mid in goroutine 3\n\t%s:%d\n[originating from goroutine 3]:\n"
+            "__main__.mid(...)\n\t%s:%d" % (path, go_leaf, path, go_leaf)) in leaf
+    assert ("[originating from goroutine 2]:\n__main__.top(...)\n\t%s:%d\n"
+            "created by __main__.<module> in goroutine 1" % (path, go_mid)) in leaf
+    plain = run_program(prog)
     assert "originating" not in plain.stdout

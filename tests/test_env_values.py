@@ -5,21 +5,13 @@ level 0, and ignores a GOMAXPROCS that is not a positive int32."""
 import pytest
 
 from gmp import _core
-from conftest import run_py
+from gmptest import run_program
 
 HUGE = "9" * 20
-# a goroutine program: the runtime starts, a goroutine runs, a channel works
-PROG = """
-    import gmp
-    from gmp import _core
-    c = gmp.chan()
-    gmp.go(lambda: c.send(41))
-    print(c.recv() + 1, _core._debugvars(), _core._traceback_level(), gmp.runtime.gomaxprocs())
-"""
 
 
 def run_env(env):
-    r = run_py(PROG, env=env, timeout=30)
+    r = run_program("env_values_start_up.py", env=env, timeout=30)
     assert r.returncode == 0 and "Traceback" not in r.stderr, (env, r.stderr)
     out = r.stdout.split(" ", 1)
     assert out[0] == "42", (env, r.stdout)
@@ -77,18 +69,9 @@ def test_parse_reads_numbers_as_go():
 def test_blockwarn_beyond_int32_reports_no_hog():
     # 10**13 ms once overflowed the ms -> ns product and reported any
     # goroutine that ran for one sysmon round
-    r = run_py("""
-        import gmp, time
-        def hog():
-            t = time.monotonic()
-            while time.monotonic() - t < 0.5:
-                pass
-        done = gmp.chan()
-        gmp.go(lambda: (hog(), done.send(1)))
-        done.recv()
-        print("ok")
-    """, env={"GMPDEBUG": "blockwarn=10000000000000,asyncpreemptoff=1", "GOMAXPROCS": "1"},
-        timeout=30)
+    r = run_program("env_values_blockwarn_beyond_int32.py",
+                    env={"GMPDEBUG": "blockwarn=10000000000000,asyncpreemptoff=1",
+                         "GOMAXPROCS": "1"}, timeout=30)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     assert "without yielding" not in r.stderr, r.stderr
 

@@ -4,7 +4,7 @@ import pytest
 import gmp
 from gmp import context
 from gmp.sync import ErrGroup
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_all_succeed():
@@ -18,6 +18,8 @@ def test_all_succeed():
 
 
 def test_first_error_wins_and_cancels_the_context():
+    """Mirrors TestWithContext and TestCancelCause of golang.org/x/sync
+    (errgroup/errgroup_test.go)."""
     g, ctx = ErrGroup.with_context(context.background())
     first_failed = gmp.chan()
     second = ValueError("second")
@@ -41,16 +43,8 @@ def test_first_error_wins_and_cancels_the_context():
 def test_error_goes_to_the_group_not_the_crash_handler():
     # a goroutine's exception outside a group ends the program; in a group
     # it is only returned by wait()
-    from conftest import run_py
-    r = run_py("""
-        import gmp
-        g = gmp.sync.ErrGroup()
-        g.go(lambda: 1 / 0)
-        try:
-            g.wait()
-        except ZeroDivisionError:
-            print("caught")
-    """)
+    from gmptest import run_program
+    r = run_program("errgroup_error_is_no_crash.py")
     assert r.returncode == 0 and r.stdout.strip() == "caught", r.stderr
 
 
@@ -61,6 +55,7 @@ def test_goexit_is_not_an_error():
 
 
 def test_set_limit_never_exceeded_10000_tasks(procs):
+    """Mirrors TestGoLimit of golang.org/x/sync (errgroup/errgroup_test.go)."""
     procs(4)
     base = gmp.runtime.num_goroutine()
     g = ErrGroup()
@@ -104,6 +99,7 @@ def test_set_limit_never_exceeded_10000_tasks(procs):
 
 
 def test_try_go():
+    """Mirrors TestTryGo of golang.org/x/sync (errgroup/errgroup_test.go)."""
     g = ErrGroup()
     g.set_limit(1)
     release = gmp.chan()

@@ -40,9 +40,9 @@ from gmp import Panic, WouldBlock
 from gmp import _chan
 
 try:
-    from conftest import run_py
+    from gmptest import run_program
 except ImportError:         # imported as a plain module by a worker
-    run_py = None
+    run_program = None
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -1205,8 +1205,8 @@ def worker(mode):
 
 def run_worker(mode, procs):
     timeout = 300 if not EXAMPLES else None
-    r = run_py("import test_fuzz_chan as m; m.worker(%r)" % mode, env={"GOMAXPROCS": str(procs)},
-               timeout=timeout)
+    r = run_program("fuzz_chan_worker.py", mode, env={"GOMAXPROCS": str(procs)},
+                    timeout=timeout)
     assert r.returncode == 0, "worker %s GOMAXPROCS=%d failed (rc %d):\n%s\n%s" % (
         mode, procs, r.returncode, r.stdout[-20000:], r.stderr[-20000:])
 

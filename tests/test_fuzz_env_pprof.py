@@ -20,7 +20,7 @@ import wsgiref.validate
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from gmp import pprof
-from conftest import run_py
+from gmptest import run_program
 
 _LONG = os.environ.get("GMP_FUZZ_EXAMPLES")
 ENV_EXAMPLES = int(_LONG) if _LONG else 25
@@ -64,18 +64,6 @@ environments = st.fixed_dictionaries({}, optional={
     "GODEBUG": debug_list, "GMPDEBUG": debug_list,
     "GOTRACEBACK": traceback_values, "GOMAXPROCS": values})
 
-PROG = """
-    import gmp
-    c = gmp.chan()
-    def worker(n):
-        gmp.sleep(0.001)
-        c.send(n * 2)
-    for i in range(3):
-        gmp.go(worker, i)
-    print(sum(c.recv() for _ in range(3)))
-"""
-
-
 HUGE = "9" * 20
 
 
@@ -86,7 +74,7 @@ HUGE = "9" * 20
 @example({"GODEBUG": "scheddetail=-%s,,=,schedtrace" % HUGE, "GOTRACEBACK": "-1",
           "GOMAXPROCS": "1.5"})
 def test_fuzz_environment_never_fails_start_up(env):
-    r = run_py(PROG, env=env, timeout=60)
+    r = run_program("fuzz_env_start_up.py", env=env, timeout=60)
     assert r.returncode == 0 and r.stdout == "6\n", (env, r.stdout, r.stderr[-2000:])
     assert "Traceback" not in r.stderr and "Error" not in r.stderr, (env, r.stderr[-2000:])
     # what gmp may say about the environment: one warning per bad value,

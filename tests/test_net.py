@@ -11,7 +11,6 @@ import socket
 import struct
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import warnings
@@ -21,7 +20,7 @@ import pytest
 import gmp
 import gmp.net as net
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import child_env, program, run_program, wait_until
 
 
 def nfds():
@@ -151,8 +150,8 @@ def _ipv6_loopback():
 HOSTS_V6_FIRST = "::1 localhost ip6-localhost ip6-loopback\n127.0.0.1 localhost\n"
 
 
-def run_with_hosts(tmp_path, hosts, code):
-    """Runs code in a fresh interpreter that sees hosts as /etc/hosts (a
+def run_with_hosts(tmp_path, hosts, name):
+    """Runs tests/programs/NAME in a fresh interpreter that sees hosts as /etc/hosts (a
     private mount namespace with a bind mount over it: the real resolver,
     as users have it). Skips where mount namespaces are not permitted."""
     if not os.path.exists("/etc/hosts") or not shutil.which("unshare"):
@@ -164,15 +163,10 @@ def run_with_hosts(tmp_path, hosts, code):
     if probe.returncode != 0:
         pytest.skip("cannot bind-mount a hosts file in a private mount namespace (unshare -m "
                     "needs CAP_SYS_ADMIN): %s" % probe.stderr.strip())
-    script = tmp_path / "prog.py"
-    script.write_text(textwrap.dedent(code))
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([p for p in sys.path if p] + [root]))
-    env.pop("GOMAXPROCS", None)
     return subprocess.run(["unshare", "-m", "sh", "-c",
                            'mount --bind "$0" /etc/hosts && exec "$1" "$2"',
-                           str(f), sys.executable, str(script)],
-                          capture_output=True, text=True, timeout=120, env=env)
+                           str(f), sys.executable, program(name)],
+                          capture_output=True, text=True, timeout=120, env=child_env())
 
 
 def test_listen_on_a_name_prefers_ipv4_as_go_does(tmp_path):
@@ -182,25 +176,7 @@ def test_listen_on_a_name_prefers_ipv4_as_go_does(tmp_path):
     # (::1 first, refused) still reaches it
     if not _ipv6_loopback():
         pytest.skip("no IPv6 loopback here: getaddrinfo would not list ::1")
-    r = run_with_hosts(tmp_path, HOSTS_V6_FIRST, """
-        import socket
-        import gmp, gmp.net as net
-        infos = socket.getaddrinfo("localhost", 0, 0, socket.SOCK_STREAM)
-        print("resolver", infos[0][4][0])
-        with net.listen("tcp", "localhost:0") as ln:
-            print("listen", ln.addr)
-            port = ln.addr.port
-            got = gmp.chan(2)
-            def serve():
-                for _ in range(2):
-                    with ln.accept() as s:
-                        got.send(s.read())
-            gmp.go(serve)
-            for addr in ("127.0.0.1:%d" % port, "localhost:%d" % port):
-                with net.dial("tcp", addr) as c:
-                    c.write(addr.encode())
-                    print("served", got.recv().decode())
-    """)
+    r = run_with_hosts(tmp_path, HOSTS_V6_FIRST, "net_listen_on_a_name_prefers_ipv4.py")
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == "resolver ::1", lines           # the setup does put ::1 first
@@ -504,20 +480,7 @@ def test_no_deadlock_report_while_an_fd_is_armed():
     # main parks reading a socket that a child process writes to later: Go
     # does not call that a deadlock (the netpoller can still wake main),
     # and neither may gmp; a channel nobody can send on still is one
-    r = run_py("""
-        import os, socket, subprocess, sys, gmp, gmp.net as net
-        a, b = socket.socketpair()
-        a.setblocking(False)
-        child = subprocess.Popen([sys.executable, "-c",
-            "import os, time, socket; time.sleep(0.3); "
-            "s = socket.socket(fileno=%d); s.send(b'late'); s.close()" % b.fileno()],
-            pass_fds=[b.fileno()])
-        b.close()
-        c = net.Conn(a, "unix")
-        print(c.read().decode(), flush=True)
-        child.wait()
-        gmp.chan().recv()
-    """, env={"GOMAXPROCS": "1"})
+    r = run_program("net_no_deadlock_while_an_fd_is_armed.py", env={"GOMAXPROCS": "1"})
     assert r.stdout.strip() == "late"
     # the main goroutine parked in gmp gets gmp.Deadlock raised
     assert r.returncode == 1
@@ -527,25 +490,8 @@ def test_no_deadlock_report_while_an_fd_is_armed():
 def test_sysmon_polls_when_the_p_never_runs_dry():
     # one P kept busy by a goroutine that only yields: the local queues are
     # never empty, so no M polls on its own; sysmon polls after 10 ms
-    r = run_py("""
-        import socket, threading, gmp, gmp.net as net
-        from gmp import _core
-        a, b = socket.socketpair()
-        a.setblocking(False)
-        c = net.Conn(a, "unix")
-        stop = False
-        def busy():
-            while not stop:
-                gmp.runtime.gosched()
-        gmp.go(busy)
-        got = gmp.chan(1)
-        gmp.go(lambda: got.send(c.read()))
-        while _core._netpoll_counts()["nwaiters"] < 1:
-            gmp.runtime.gosched()
-        threading.Thread(target=b.send, args=(b"ping",)).start()
-        print(got.recv())
-        stop = True
-    """, env={"GOMAXPROCS": "1"}, timeout=60)
+    r = run_program("net_sysmon_polls_when_the_p_never_runs_dry.py",
+                    env={"GOMAXPROCS": "1"}, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "b'ping'"
 

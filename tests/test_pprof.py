@@ -11,7 +11,7 @@ import pytest
 
 import gmp
 from gmp import pprof
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def parked_workers(n):
@@ -301,7 +301,7 @@ def test_oversized_heads_are_refused():
 
 
 def test_connections_beyond_max_conns_get_503():
-    from conftest import wait_until
+    from gmptest import wait_until
     srv, addr = served(max_conns=2)
     a, b = stalled(addr), stalled(addr)
     try:
@@ -439,7 +439,7 @@ def test_debug0_to_a_text_stream():
 
 
 def test_a_client_that_stops_reading_is_dropped_at_the_write_timeout(monkeypatch, capfd):
-    from conftest import wait_until
+    from gmptest import wait_until
     big = b"x" * (16 << 20)     # more than loopback's socket buffers hold
 
     def write_to(self, f, debug=0):

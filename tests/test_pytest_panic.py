@@ -267,46 +267,19 @@ def test_a_bad_mode_is_a_usage_error(pytester):
 # ---- the runtime's hook itself (outside pytest: Go's exit stays) ----------
 
 def test_without_a_taker_a_panic_is_gos_exit():
-    from conftest import run_py
-    for setup in ("", "_core._set_panic_hook(lambda goid, e, report: False)",
-                  "_core._set_panic_hook(lambda goid, e, report: 1 / 0)"):
-        r = run_py("""
-            import gmp
-            from gmp import _core
-            %s
-            gmp.go(lambda: {}["k"])
-            gmp.chan().recv()
-        """ % setup, timeout=60)
+    from gmptest import run_program
+    for setup in ("none", "false", "raise"):
+        r = run_program("panic_without_a_hook_taker.py", setup, timeout=60)
         assert r.returncode == 2, (setup, r.stderr)
-        head = "gmp: the panic hook raised ZeroDivisionError: division by zero\n" if "1 / 0" in setup else ""
+        head = ("gmp: the panic hook raised ZeroDivisionError: division by zero\n"
+                if setup == "raise" else "")
         assert r.stderr.startswith(head + "panic: KeyError: 'k'\n"), (setup, r.stderr)
         assert "goroutine 2 [running]:" in r.stderr
 
 
 def test_a_hook_that_takes_it_gets_gos_report_and_the_program_goes_on():
-    from conftest import run_py
-    r = run_py("""
-        import gmp
-        from gmp import _core
-        got = []
-        assert _core._set_panic_hook(lambda goid, e, report: got.append((goid, e, report)) or True) is None
-        c = gmp.chan()
-        def boom():
-            try:
-                raise ValueError("x")
-            finally:
-                c.send("finally ran")
-        gmp.go(boom)
-        print(c.recv())
-        while gmp.runtime.num_goroutine() > 1:
-            gmp.sleep(0.001)
-        (goid, e, report), = got
-        print(goid, repr(e), report.splitlines()[0])
-        print("goroutine %d [running]:" % goid in report)
-        print(_core._throw_main(e))         # no window open: nothing delivered
-        gmp.sleep(0.001)
-        print("still running")
-    """, timeout=60)
+    from gmptest import run_program
+    r = run_program("panic_hook_takes_the_panic.py", timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["finally ran", "2 ValueError('x') panic: ValueError: x",
                                      "True", "False", "still running"]

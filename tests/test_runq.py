@@ -4,10 +4,12 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py
+from gmptest import run_program
 
 
 def test_put_get_fifo():
+    """Mirrors Go's TestSchedLocalQueue (src/runtime/proc_test.go; RunSchedLocalQueueTest in
+    export_test.go)."""
     q = _core._RunqProbe()
     assert q.get() is None
     for i in range(1, 101):
@@ -37,6 +39,8 @@ def test_wraparound():
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 255, 256])
 def test_steal_half(n):
+    """Mirrors Go's TestSchedLocalQueueSteal (src/runtime/proc_test.go;
+    RunSchedLocalQueueStealTest in export_test.go)."""
     victim, thief = _core._RunqProbe(), _core._RunqProbe()
     for i in range(1, n + 1):
         victim.put(i)
@@ -63,17 +67,7 @@ def test_concurrent_steal_no_loss_no_dup(nthieves):
 def test_runnext_and_overflow_to_global():
     # In a fresh process with one P: the newest G sits in runnext, 256 in the
     # ring, and overflow moves half a ring at a time to the global queue.
-    r = run_py("""
-        import gmp
-        from gmp import _core
-        gmp.runtime.gomaxprocs(1)
-        for i in range(300):
-            gmp.go(lambda: None)
-        print(_core._p_has_runnext(0), _core._p_runq_len(0), _core._glob_len())
-        while gmp.runtime.num_goroutine() > 1:
-            gmp.sleep(0.001)
-        print(_core._p_runq_len(0), _core._glob_len(), gmp.runtime.num_goroutine())
-    """)
+    r = run_program("runq_runnext_and_overflow_to_global.py")
     assert r.returncode == 0, r.stderr
     first, second = r.stdout.split("\n")[:2]
     nxt, ring, glob = first.split()
@@ -86,24 +80,6 @@ def test_runnext_and_overflow_to_global():
 def test_global_queue_fairness_tick():
     # With one P, a G that keeps readying itself on runnext would starve the
     # global queue were it not checked every 61 schedticks.
-    r = run_py("""
-        import gmp
-        from gmp import _core
-        gmp.runtime.gomaxprocs(1)
-        done = []
-        for i in range(300):                 # 129 of them overflow to the global queue
-            gmp.go(done.append, i)
-        a, b = gmp.chan(), gmp.chan()
-        def pong():
-            for v in a:
-                b.send(v)
-        gmp.go(pong)
-        import time
-        deadline = time.monotonic() + 20
-        n = 0
-        while len(done) < 300 and time.monotonic() < deadline:
-            a.send(n); b.recv(); n += 1
-        print(len(done), n > 0)
-    """)
+    r = run_program("runq_global_queue_fairness_tick.py")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["300", "True"]

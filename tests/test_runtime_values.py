@@ -2,7 +2,7 @@
 import pytest
 
 import gmp
-from conftest import run_py
+from gmptest import run_program
 
 
 def test_gomaxprocs_takes_only_ints():
@@ -22,17 +22,7 @@ def test_gomaxprocs_nonpositive_only_reads_whatever_its_size():
 
 def test_gomaxprocs_huge_is_the_runtime_maximum():
     # in a fresh interpreter: it leaves MAXPROCS Ps behind
-    r = run_py("""
-        import gmp
-        gmp.runtime.gomaxprocs(300)
-        top = gmp.runtime.gomaxprocs(2)
-        print(top, gmp.runtime.gomaxprocs(10 ** 30), gmp.runtime.gomaxprocs(2 ** 31),
-              gmp.runtime.gomaxprocs(1), gmp.runtime.gomaxprocs())
-        def main():
-            gmp.runtime.gomaxprocs(10 ** 30)      # once running, too
-            return gmp.runtime.gomaxprocs(1)
-        print(gmp.run(main) == top)
-    """)
+    r = run_program("runtime_values_gomaxprocs_huge.py")
     assert r.returncode == 0, r.stderr[-2000:]
     top = int(r.stdout.split()[0])
     assert r.stdout.split() == [str(top), "2", str(top), str(top), "1", "True"]

@@ -6,7 +6,7 @@ import pytest
 
 import gmp
 from gmp import runtime
-from conftest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 
 def test_go_returns_none_and_runs():
@@ -28,24 +28,7 @@ def test_go_not_callable():
 
 def test_num_goroutine_counts_live():
     # in a fresh process, so no goroutine of another test can finish meanwhile
-    r = run_py("""
-        import gmp
-        from gmp import runtime
-        release, wg = gmp.chan(), gmp.WaitGroup()
-        print(runtime.num_goroutine())
-        wg.add(10)
-        def f():
-            wg.done()
-            release.recv()
-        for _ in range(10):
-            gmp.go(f)
-        wg.wait()
-        print(runtime.num_goroutine())
-        release.close()
-        while runtime.num_goroutine() > 1:
-            gmp.sleep(0.001)
-        print(runtime.num_goroutine())
-    """)
+    r = run_program("sched_num_goroutine_counts_live.py")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["1", "11", "1"]
 
@@ -202,35 +185,7 @@ def test_finalizer_run_by_a_goroutines_end_may_block(blocking):
     # default argument) goes when g ends; its __del__ then runs on g and may
     # block like any goroutine code. It used to find no goroutine to park
     # (a panic that ended the process), hence the subprocess.
-    r = run_py("""
-        import sys, gmp
-        blocking = %r
-        out = gmp.chan(10)
-        done = gmp.WaitGroup()
-
-        class Finalized:
-            def __del__(self):
-                if blocking == "go":
-                    gmp.go(out.send, "child")
-                elif blocking == "chan":
-                    c = gmp.chan()
-                    gmp.go(lambda: out.send(c.recv()))
-                    c.send("handed over")
-                else:
-                    gmp.sleep(0.005)
-                    out.send("slept")
-                done.done()
-
-        def spawn():
-            def f(obj=Finalized()):
-                pass
-            gmp.go(f)
-
-        done.add(1)
-        spawn()
-        done.wait()
-        print(out.recv())
-    """ % blocking, timeout=30)
+    r = run_program("sched_finalizer_may_block.py", blocking, timeout=30)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == {"go": "child", "chan": "handed over", "sleep": "slept"}[blocking]
 
@@ -265,7 +220,7 @@ def test_gomaxprocs_api(procs):
 
 
 def test_gomaxprocs_env():
-    r = run_py("import gmp; print(gmp.runtime.gomaxprocs())", env={"GOMAXPROCS": "3"})
+    r = run_program("sched_print_gomaxprocs.py", env={"GOMAXPROCS": "3"})
     assert r.stdout.strip() == "3", r.stderr
 
 
@@ -293,33 +248,7 @@ def test_worker_pool_several_ps(procs):
 
 def test_stress_gomaxprocs4_checksum():
     # 16 workers, 200,000 jobs, 4 Ps: exact checksum, every P used.
-    r = run_py("""
-        import gmp, threading
-        from gmp import runtime
-        runtime.gomaxprocs(4)
-        jobs, results = gmp.chan(256), gmp.chan(256)
-        seen = set()
-        def worker():
-            seen.add(threading.get_ident())
-            for j in jobs:
-                results.send(j * 3 + 1)
-        for _ in range(16):
-            gmp.go(worker)
-        N = 200000
-        def producer():
-            for i in range(N):
-                jobs.send(i)
-            jobs.close()
-        gmp.go(producer)
-        # M0 blocks in a plain (GIL-releasing) call: its unstarted goroutines
-        # must be stolen and run by the other Ms meanwhile
-        import time; time.sleep(0.2)
-        total = 0
-        for _ in range(N):
-            total += results.recv()
-        print(total == sum(i * 3 + 1 for i in range(N)),
-              len(seen - {threading.main_thread().ident}))
-    """, env={"GOMAXPROCS": "4"}, timeout=120)
+    r = run_program("sched_stress_gomaxprocs4_checksum.py", env={"GOMAXPROCS": "4"}, timeout=120)
     assert r.returncode == 0, r.stderr
     ok, threads = r.stdout.split()
     assert ok == "True"
@@ -328,20 +257,7 @@ def test_stress_gomaxprocs4_checksum():
 
 def test_gil_releasing_work_uses_several_ps():
     # Correctness of GIL-releasing work on 2 Ps (speed is in bench/).
-    r = run_py("""
-        import gmp, hashlib, threading
-        gmp.runtime.gomaxprocs(2)
-        buf = b"x" * (1 << 20)
-        out = gmp.chan(64)
-        tids = set()
-        def f():
-            tids.add(threading.get_ident())
-            out.send(hashlib.sha256(buf).hexdigest())
-        for _ in range(64):
-            gmp.go(f)
-        res = {out.recv() for _ in range(64)}
-        print(len(res), len(tids))
-    """)
+    r = run_program("sched_gil_releasing_work_uses_several_ps.py")
     assert r.returncode == 0, r.stderr
     n, _ = r.stdout.split()
     assert n == "1"
@@ -365,16 +281,7 @@ def test_run_returns_result():
 
 
 def test_runtime_started_off_main_thread():
-    r = run_py("""
-        import gmp, threading
-        res = []
-        def th():
-            ch = gmp.chan()
-            gmp.go(ch.send, "from goroutine")
-            res.append(ch.recv())
-        t = threading.Thread(target=th); t.start(); t.join(10)
-        print(res)
-    """)
+    r = run_program("sched_runtime_started_off_main_thread.py")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "['from goroutine']"
 

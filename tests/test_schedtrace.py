@@ -9,7 +9,7 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 SCHED = re.compile(r"^SCHED (\d+)ms: gomaxprocs=(\d+) idleprocs=(\d+) threads=(\d+) "
                    r"spinningthreads=(\d+) idlethreads=(\d+) runqueue=(\d+)( \[\d+( \d+)*\])?$")
@@ -47,7 +47,7 @@ def test_trace_in_process_matches_go_format(procs):
     for _ in range(3):
         gmp.go(block.recv)
     try:
-        from conftest import wait_recvq
+        from gmptest import wait_recvq
         wait_recvq(block, 3)
         short = _core._schedtrace(False).splitlines()
         assert len(short) == 1 and SCHED.match(short[0]), short
@@ -71,15 +71,8 @@ def test_trace_in_process_matches_go_format(procs):
 
 
 def test_sysmon_prints_schedtrace_to_stderr():
-    r = run_py("""
-        import time, gmp
-        block = gmp.chan()
-        for _ in range(4):
-            gmp.go(block.recv)
-        gmp.sleep(0.35)
-        block.close()
-        print("done")
-    """, env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
+    r = run_program("schedtrace_to_stderr.py",
+                    env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
     assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr
     lines = r.stderr.splitlines()
     heads = [x for x in lines if x.startswith("SCHED ")]
@@ -98,10 +91,7 @@ def test_sysmon_prints_schedtrace_to_stderr():
 
 
 def test_bad_godebug_value_warns_and_runs():
-    r = run_py("""
-        import gmp
-        c = gmp.chan(1); c.send(1); print(c.recv())
-    """, env={"GODEBUG": "schedtrace=soon"})
+    r = run_program("schedtrace_bad_godebug_value.py", env={"GODEBUG": "schedtrace=soon"})
     assert r.returncode == 0 and r.stdout.strip() == "1"
     assert r.stderr == "gmp: GODEBUG: schedtrace='soon' is not an integer; ignored\n"
 
@@ -201,13 +191,8 @@ def test_grammar_matches_a_real_go_program(tmp_path):
     g = subprocess.run([prog], capture_output=True, text=True, timeout=60,
                        env=dict(env, GODEBUG="schedtrace=100,scheddetail=1", GOMAXPROCS="2"))
     assert g.returncode == 0, g.stderr
-    ours = run_py("""
-        import gmp
-        c = gmp.chan()
-        for _ in range(3):
-            gmp.go(c.recv)
-        gmp.sleep(0.35)
-    """, env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
+    ours = run_program("schedtrace_grammar.py",
+                       env={"GODEBUG": "schedtrace=100,scheddetail=1", "GOMAXPROCS": "2"})
     assert ours.returncode == 0, ours.stderr
     # each of our line shapes is one Go printed (Go may print more shapes:
     # an M line varies when another thread's output interleaves)
@@ -248,21 +233,8 @@ def test_blockwarn_reports_a_goroutine_holding_its_p_once():
     # asynchronous preemption would end the hog's hold after 10 ms: it is
     # off here, so the hog stands for code that cannot be preempted (a long
     # C call holding the GIL)
-    r = run_py("""
-        import gmp, time
-        def hog():
-            t = time.monotonic()
-            while time.monotonic() - t < 0.4:
-                pass
-        def polite():
-            for _ in range(40):
-                gmp.sleep(0.005)
-        done = gmp.chan(2)
-        gmp.go(lambda: (hog(), done.send(1)))
-        gmp.go(lambda: (polite(), done.send(2)))
-        done.recv(); done.recv()
-        print("ok")
-    """, env={"GMPDEBUG": "blockwarn=100,asyncpreemptoff=1", "GOMAXPROCS": "1"})
+    r = run_program("schedtrace_blockwarn_reports_once.py",
+                    env={"GMPDEBUG": "blockwarn=100,asyncpreemptoff=1", "GOMAXPROCS": "1"})
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
     reports = [x for x in r.stderr.splitlines() if x.startswith("gmp: goroutine ")]
     assert len(reports) == 1, r.stderr                    # once per episode
@@ -272,42 +244,15 @@ def test_blockwarn_reports_a_goroutine_holding_its_p_once():
 
 
 def test_blockwarn_quiet_when_goroutines_yield():
-    r = run_py("""
-        import gmp
-        done = gmp.chan()
-        def polite():
-            for _ in range(60):
-                gmp.sleep(0.005)
-            done.send(1)
-        gmp.go(polite)
-        done.recv()
-    """, env={"GMPDEBUG": "blockwarn=100"})
+    r = run_program("schedtrace_blockwarn_quiet_when_goroutines_yield.py",
+                    env={"GMPDEBUG": "blockwarn=100"})
     assert r.returncode == 0 and r.stderr == "", r.stderr
 
 
 def test_scheddetail_marks_an_m_stuck_in_one_goroutine_blocked():
     # a goroutine in a direct blocking call holds its M; sysmon notices it
     # has not switched for 20 ms and scheddetail says blocked=true
-    r = run_py("""
-        import re, threading, time, gmp
-        from gmp import _core
-        seen = []                       # the goroutines M0 was seen blocked in
-        def watch():
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and 2 not in seen:
-                m = re.search(r"M0: p=0 curg=(\\d+) .*blocked=true", _core._schedtrace(True))
-                if m and int(m.group(1)) not in seen:
-                    seen.append(int(m.group(1)))
-                time.sleep(0.002)
-        def stuck():
-            time.sleep(0.5)             # not gmp.sleep: the M blocks
-        gmp.go(stuck)
-        t = threading.Thread(target=watch)
-        t.start()
-        gmp.sleep(0.001)                # main parks, stuck runs on M0
-        t.join()
-        print(seen)
-    """, env={"GOMAXPROCS": "1"})
+    r = run_program("schedtrace_scheddetail_stuck_m.py", env={"GOMAXPROCS": "1"})
     assert r.returncode == 0, r.stderr
     # main itself may be seen blocked first, rightly: Thread.start is a direct
     # blocking wait for the new thread, which on a loaded machine can last

@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import Panic
-from conftest import wait_recvq, wait_sendq, wait_until
+from gmptest import wait_recvq, wait_sendq, wait_until
 
 
 def test_ready_recv():
@@ -164,6 +164,7 @@ def test_fairness_uniform():
 
 
 def test_fairness_two_cases_first_not_preferred():
+    """Mirrors Go's TestSelectFairness (src/runtime/chan_test.go)."""
     a, b = gmp.chan(1), gmp.chan(1)
     wins = [0, 0]
     for _ in range(4000):
@@ -200,6 +201,7 @@ def test_select_no_cases_blocks_forever():
 
 
 def test_same_channel_twice():
+    """Mirrors Go's TestSelectDuplicateChannel (src/runtime/chan_test.go) in its second half."""
     a = gmp.chan(1)
     a.send(1)
     idx, v = gmp.select(a.recv, a.recv_ok)

@@ -3,7 +3,7 @@ import gc
 
 import gmp
 from gmp import _core, runtime
-from conftest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 
 def newest_waiting():
@@ -56,30 +56,7 @@ def test_stack_shrinks_at_gc_when_a_quarter_is_used():
 
 
 def test_gcshrinkstackoff():
-    r = run_py("""
-        import gc, gmp
-        from gmp import _core
-        gate, shallow = gmp.chan(), gmp.chan()
-        def rec(n):
-            if n == 0:
-                return gate.recv()
-            return rec(n - 1)
-        def worker():
-            rec(120)
-            shallow.recv()
-        gmp.go(worker)
-        while gmp._chan._recvq_len(gate) == 0:
-            gmp.sleep(0.001)
-        g = [x for x in _core._allgs() if x is not _core._curg()][0]
-        gc.collect()
-        big = _core._gstack(g)[0]
-        gate.send(None)
-        while gmp._chan._recvq_len(shallow) == 0:
-            gmp.sleep(0.001)
-        gc.collect(); gc.collect()
-        print(big, _core._gstack(g)[0], gmp.runtime.read_mem_stats()["num_stack_shrink"])
-        shallow.close()
-    """, env={"GODEBUG": "gcshrinkstackoff=1"})
+    r = run_program("stack_gcshrinkstackoff.py", env={"GODEBUG": "gcshrinkstackoff=1"})
     big, now, shrinks = map(int, r.stdout.split())
     assert big >= 8192 and now == big and shrinks == 0, r.stderr
 

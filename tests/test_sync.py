@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import Panic, sync
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_reexports():
@@ -24,6 +24,7 @@ def test_waitgroup():
 
 
 def test_waitgroup_negative():
+    """Mirrors Go's TestWaitGroupMisuse (src/sync/waitgroup_test.go)."""
     wg = sync.WaitGroup()
     with pytest.raises(Panic, match="^sync: negative WaitGroup counter$"):
         wg.done()
@@ -66,11 +67,13 @@ def test_mutex_exclusion():
 
 
 def test_mutex_unlock_unlocked():
+    """Mirrors the Mutex.Unlock case of Go's TestMutexMisuse (src/sync/mutex_test.go)."""
     with pytest.raises(Panic, match="^sync: unlock of unlocked mutex$"):
         sync.Mutex().unlock()
 
 
 def test_mutex_try_lock():
+    """Mirrors the TryLock checks of Go's TestMutex (src/sync/mutex_test.go)."""
     mu = sync.Mutex()
     assert mu.try_lock()
     assert not mu.try_lock()
@@ -118,6 +121,8 @@ def test_rwmutex_readers_share_writers_exclude():
 
 
 def test_rwmutex_errors():
+    """Mirrors the RWMutex.Unlock and RWMutex.RUnlock cases of Go's TestMutexMisuse
+    (src/sync/mutex_test.go)."""
     with pytest.raises(Panic, match="^sync: RUnlock of unlocked RWMutex$"):
         sync.RWMutex().runlock()
     with pytest.raises(Panic, match="^sync: Unlock of unlocked RWMutex$"):
@@ -136,6 +141,7 @@ def test_rwmutex_context_and_rlocker():
 
 
 def test_once():
+    """Mirrors Go's TestOnce (src/sync/once_test.go)."""
     once = sync.Once()
     calls = []
     wg = sync.WaitGroup()
@@ -147,6 +153,7 @@ def test_once():
 
 
 def test_once_panicking_fn_counts_as_done():
+    """Mirrors Go's TestOncePanic (src/sync/once_test.go)."""
     once = sync.Once()
     with pytest.raises(ZeroDivisionError):
         once.do(lambda: 1 / 0)

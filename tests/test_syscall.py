@@ -5,7 +5,7 @@ import pytest
 
 import gmp
 from gmp import _core
-from conftest import run_py, wait_until
+from gmptest import run_program, wait_until
 
 
 def test_result_and_exception_propagate():
@@ -52,13 +52,7 @@ def test_concurrent_calls_each_get_a_helper(procs):
 
 
 def test_dump_shows_syscall_and_no_false_deadlock():
-    r = run_py("""
-        import gmp, time
-        print(gmp.syscall(time.sleep, 0.2) is None)
-        c = gmp.chan()
-        gmp.go(lambda: c.send(gmp.syscall(time.sleep, 0.1)))
-        print(c.recv() is None)
-    """)
+    r = run_program("syscall_dump_no_false_deadlock.py")
     assert r.returncode == 0 and r.stdout.split() == ["True", "True"], r.stderr
 
 
@@ -72,12 +66,5 @@ def test_plain_thread_calls_directly():
 
 
 def test_deadlock_still_detected_with_idle_helpers():
-    r = run_py("""
-        import gmp
-        gmp.syscall(lambda: None)        # leaves an idle helper thread behind
-        try:
-            gmp.chan().recv()
-        except gmp.Deadlock as e:
-            print("caught:", e)
-    """, timeout=30)
+    r = run_program("syscall_deadlock_still_detected_with_idle_helpers.py", timeout=30)
     assert r.stdout.strip() == "caught: all goroutines are asleep - deadlock!", r.stderr

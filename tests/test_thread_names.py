@@ -5,7 +5,7 @@ import sys
 import threading
 
 import gmp
-from conftest import run_py
+from gmptest import run_program
 
 
 class Records(logging.Handler):
@@ -66,17 +66,7 @@ def test_sysmon_and_syscall_helpers_are_named():
     # drops a foreign thread's entry with its thread state, and sysmon has
     # one only while it holds the GIL: it is listed only meanwhile
     sysmon_listed = sys.version_info < (3, 13)
-    r = run_py("""
-        import threading, time, gmp
-        gmp.go(lambda: None)
-        def names():
-            return sorted(t.name for t in threading.enumerate())
-        deadline = time.monotonic() + 30
-        while %s and "gmp-sysmon" not in names() and time.monotonic() < deadline:
-            gmp.sleep(0.001)
-        gmp.syscall(time.sleep, 0)
-        print(names())
-    """ % sysmon_listed, timeout=60)
+    r = run_program("thread_names_sysmon_and_syscall_helpers.py", sysmon_listed, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "gmp-syscall-" in r.stdout and "Dummy" not in r.stdout, r.stdout
     if sysmon_listed:

@@ -5,10 +5,11 @@ import pytest
 
 import gmp
 from gmp import time as gtime
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def test_sleep_orders_wakeups():
+    """Mirrors Go's TestAfterQueuing (src/time/sleep_test.go), with sleeps in place of After."""
     # Deadlines fixed before any goroutine runs and 100 ms apart, so that a
     # goroutine started late on a loaded machine still sleeps to its own
     # deadline: the order checked is the timers', not the spawns'.
@@ -20,6 +21,7 @@ def test_sleep_orders_wakeups():
 
 
 def test_sleep_at_least():
+    """Mirrors Go's TestSleep (src/time/sleep_test.go)."""
     t = time.monotonic()
     gmp.sleep(0.02)
     assert time.monotonic() - t >= 0.02
@@ -50,6 +52,7 @@ def test_after_in_select_timeout():
 
 
 def test_timer_stop():
+    """Mirrors the Timer part of Go's TestAfterStop (src/time/sleep_test.go)."""
     t = gmp.Timer(0.01)
     assert t.stop() is True
     assert t.stop() is False
@@ -58,6 +61,7 @@ def test_timer_stop():
 
 
 def test_timer_reset():
+    """Mirrors Go's TestReset (src/time/sleep_test.go)."""
     t = gmp.Timer(10)
     assert t.reset(0.01) is True
     t.c.recv()
@@ -85,11 +89,13 @@ def test_ticker():
 
 
 def test_ticker_nonpositive_panics():
+    """Mirrors Go's TestNewTickerLtZeroDuration (src/time/tick_test.go)."""
     with pytest.raises(gmp.Panic, match="non-positive interval for NewTicker"):
         gmp.Ticker(0)
 
 
 def test_tick():
+    """Mirrors Go's TestTick (src/time/tick_test.go)."""
     c = gmp.tick(0.002)
     c.recv()
     c.recv()
@@ -103,6 +109,7 @@ def test_after_func():
 
 
 def test_after_func_stop():
+    """Mirrors the AfterFunc part of Go's TestAfterStop (src/time/sleep_test.go)."""
     fired = []
     t = gmp.after_func(0.01, lambda: fired.append(1))
     assert t.stop()
@@ -218,17 +225,8 @@ def test_unreferenced_after_timers_are_freed():
 
 
 def test_huge_sleep_deadline_saturates():
+    """Mirrors the first half of Go's TestOverflowSleep (src/time/sleep_test.go)."""
     # now + a huge duration must not wrap to a deadline in the past
-    from conftest import run_py
-    r = run_py("""
-        import gmp
-        done = gmp.chan(1)
-        gmp.go(lambda: (gmp.sleep(1e300), done.send("woke")))
-        gmp.sleep(0.05)
-        try:
-            done.recv_nowait()
-            print("woke early")
-        except gmp.WouldBlock:
-            print("still asleep")
-    """, timeout=30)
+    from gmptest import run_program
+    r = run_program("time_huge_sleep_deadline_saturates.py", timeout=30)
     assert r.stdout.strip() == "still asleep", r.stderr
