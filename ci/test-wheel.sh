@@ -66,7 +66,7 @@ else
   vpy="$venv/bin/python"
 fi
 
-# The test tree: tests/ (conftest.py, tests/go/, faultprog.py), bench/, README.md (tests/test_readme.py runs its code blocks),
+# The test tree: tests/ (conftest.py, gmptest.py, programs/, go/, faultprog.py), bench/, README.md (tests/test_readme.py runs its code blocks),
 # and pyproject.toml's [tool.pytest.ini_options] alone in a pyproject.toml
 # of its own (its pythonpath = ["."] is then this folder, not the source).
 run="$work/run"
