@@ -1,3 +1,6 @@
+# Go's runtime/proc.go fork hooks (syscall.runtime_BeforeFork/AfterFork):
+# the runtime's side of os.fork.
+#
 # os.fork() with a running runtime (Go forbids fork without exec; Python
 # programs fork: multiprocessing's "fork" start method, pre-fork servers).
 #

@@ -1,4 +1,4 @@
-# Asynchronous preemption (DESIGN.md "Preemption"; Go's preemptone and
+# Go's runtime/preempt.go: asynchronous preemption (DESIGN.md "Preemption"; preemptone,
 # asyncPreempt). A greenlet can only be switched from its own thread, so
 # sysmon, which notices a goroutine that has held its P for 10 ms, arms a
 # hook in that M's thread and the hook yields there:

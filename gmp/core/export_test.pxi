@@ -1,4 +1,7 @@
-# Guts exported for tests (Go's export_test.go): the run-queue ring on plain
+# Go's runtime/export_test.go: every test-only hook of gmp._core. Nothing
+# here is used by the runtime itself or by gmp's Python modules.
+
+# The run-queue ring on plain
 # integer tokens, so that owner and thieves can hammer it from several OS
 # threads with the GIL released.
 
@@ -257,3 +260,38 @@ def _sema_stress(int nposters, int nwaiters, int32_t n, bint shortwaits):
                left=gmp_sema_count_probe(&st.s), nwait=gmp_sema_nwait_probe(&st.s))
     free(st)
     return res
+
+
+# ---- scheduler and netpoll state ---------------------------------------
+
+def _sched_counts():
+    """Scheduler counters (for tests and observability)."""
+    return dict(
+        nprocs=sched.nprocs, nallp=sched.nallp, npidle=gmp_load32(&sched.npidle),
+        nmspinning=gmp_load32(&sched.nmspinning), mcount=sched.mcount,
+        globrunq=gq_len(&sched.runq), ntimers=gmp_load64(&sched.ntimers),
+        ngoroutines=gmp_load64(&sched.ngoroutines),
+        nforeignwait=gmp_load32(&sched.nforeignwait),
+    )
+
+
+def _gstatus(G g):
+    return (g.status, WAIT_REASONS[g.waitreason] if g.status == _Gwaiting else "")
+
+
+def _allgs():
+    return allglist()
+
+
+def _curg():
+    return getg()
+
+
+def _netpoll_counts():
+    return dict(inited=np.inited, nwaiters=gmp_load32(&np.nwaiters),
+                lastpoll=gmp_load64(&np.lastpoll))
+
+
+def _netpoll_init():
+    """Creates the poller now (tests count fds, and the poller owns two)."""
+    netpollinit()

@@ -6,14 +6,6 @@
 #   created by mymod.main in goroutine 1
 #   	/path/to/mymod.py:26
 
-WAIT_REASONS = [
-    "", "chan receive", "chan send", "select", "select (no cases)",
-    "chan receive (nil chan)", "chan send (nil chan)", "sleep", "IO wait",
-    "semacquire", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
-    "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall", "preempted", "gosched",
-]
-
-
 cdef str funcname(object code, object globs):
     mod = globs.get("__name__", "?") if globs is not None else "?"
     qn = getattr(code, "co_qualname", code.co_name)
