@@ -47,18 +47,13 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XINCREF, Py_XDECREF
 from cpython.exc cimport PyErr_CheckSignals
 from gmp.includes.rt cimport *
+from gmp.includes.python cimport *
+from gmp.includes.posix cimport *
+from gmp.includes.gentry cimport *
+from gmp.includes.netpoll cimport *
+from gmp.includes.preempt cimport *
+from gmp.includes.core cimport *
 
-cdef extern from "Python.h":
-    ctypedef struct PyFrameObject:
-        pass
-    ctypedef struct PyCodeObject:
-        pass
-    PyFrameObject *PyEval_GetFrame()
-    PyCodeObject *PyFrame_GetCode(PyFrameObject *f)
-    PyObject *PyFrame_GetGlobals(PyFrameObject *f)
-    int PyFrame_GetLineNumber(PyFrameObject *f)
-    int PyFrame_GetLasti(PyFrameObject *f)
-    int PyCode_Addr2Line(PyCodeObject *co, int addr)
 
 gmp_greenlet_import()
 

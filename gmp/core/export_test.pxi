@@ -144,18 +144,6 @@ def _nglive():
 
 # ---- the futex semaphore (gmp_rt.h) -------------------------------------
 
-cdef extern from *:
-    """
-    static inline uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) {
-        return __atomic_load_n(&s->nwait, __ATOMIC_SEQ_CST);
-    }
-    static inline uint32_t gmp_sema_count_probe(gmp_sema_t *s) {
-        return __atomic_load_n(&s->count, __ATOMIC_SEQ_CST);
-    }
-    """
-    uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) nogil
-    uint32_t gmp_sema_count_probe(gmp_sema_t *s) nogil
-
 
 cdef class _SemaProbe:
     """A bare gmp_sema_t, the semaphore Ms, sysmon and plain threads park on."""
@@ -226,10 +214,6 @@ cdef void _sema_waiter(semastress_t *st, bint shortwaits) noexcept nogil:
                 continue
             gmp_xadd32(&st.errors, 1)
             return
-
-
-cdef extern from "<sched.h>" nogil:
-    int sched_yield()
 
 
 def _sema_stress(int nposters, int nwaiters, int32_t n, bint shortwaits):

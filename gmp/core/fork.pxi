@@ -45,24 +45,6 @@
 
 import gc as _gc
 
-cdef extern from "<pthread.h>" nogil:
-    ctypedef void (*atforkfn_t)() noexcept nogil
-    int pthread_atfork(atforkfn_t prepare, atforkfn_t parent, atforkfn_t child)
-
-cdef extern from *:
-    """
-    #include <unistd.h>
-    /* In the child of fork: drop this process's references to the epoll
-       instance and the eventfd it shares with the parent, without touching
-       their registrations. */
-    static void gmp_np_atfork_child(void) {
-        if (gmp_np_epfd >= 0) close(gmp_np_epfd);
-        if (gmp_np_evfd >= 0) close(gmp_np_evfd);
-        gmp_np_epfd = -1;
-        gmp_np_evfd = -1;
-    }
-    """
-    void gmp_np_atfork_child() nogil
 
 cdef int32_t forking = 0            # GIL-protected: forks between their before and after hooks
 cdef int32_t np_rearm = 0           # the child must rebuild the poller (set by the C handler)

@@ -7,20 +7,6 @@ cdef enum:
     GFREE_MAX = 256     # idle greenlets kept per P (Go keeps 64 Gs per P, more globally)
 
 
-cdef extern from "gmp_gentry.h":
-    ctypedef object (*gmp_gstep_t)(object g, int failed)
-    ctypedef object (*gmp_gdone_t "gmp_gstep_t")(PyObject *g, int failed)   # steals g
-    ctypedef int (*gmp_gtake_t)(object g, PyObject **fn, PyObject **args, PyObject **kw,
-                                PyObject **ctx) except -1
-    gmp_gstep_t gmp_gstart_cb
-    gmp_gtake_t gmp_gtake_cb
-    gmp_gdone_t gmp_gdone_cb
-    ctypedef struct PyMethodDef:
-        pass
-    PyMethodDef gmp_gentry_def
-    object PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, PyObject *module)
-
-
 # Body of every goroutine greenlet: runs Gs one after another, so that a
 # finished G's greenlet runs the next unstarted G (Go's gfget/gfput). The
 # loop is C (gmp_gentry.h); these are its steps.
@@ -83,13 +69,6 @@ gmp_gstart_cb = gstart
 gmp_gtake_cb = gtake
 gmp_gdone_cb = gdone
 cdef object _gentry = PyCFunction_NewEx(&gmp_gentry_def, NULL, NULL)
-
-
-cdef extern from "Python.h":
-    PyObject *PyObject_Call(PyObject *f, PyObject *args, PyObject *kw)   # NULL with an error set
-    void PyErr_Fetch(PyObject **t, PyObject **v, PyObject **tb)
-    void PyErr_NormalizeException(PyObject **t, PyObject **v, PyObject **tb)
-    int PyException_SetTraceback(PyObject *ex, PyObject *tb)
 
 
 cdef object takeexc():

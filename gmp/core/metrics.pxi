@@ -11,8 +11,6 @@
 cdef enum:
     NLATBUCKETS = 40
 
-cdef extern from *:
-    int __builtin_clzll(unsigned long long x) nogil
 
 cdef int64_t schedlat[NLATBUCKETS]
 cdef int64_t schedlatsum = 0
@@ -34,7 +32,7 @@ cdef inline void trackrun(G g) noexcept:
         d = 0
     i = 0
     if d >= 64:
-        i = 63 - __builtin_clzll(<unsigned long long>d) - 5
+        i = 63 - gmp_clz64(<uint64_t>d) - 5
         if i >= NLATBUCKETS:
             i = NLATBUCKETS - 1
     gmp_xadd64(&schedlat[i], 1)

@@ -34,41 +34,6 @@ cdef struct netpoll_t:          # netpoll.pxi
 cdef netpoll_t np
 
 
-cdef extern from "gmp_netpoll.h" nogil:
-    int gmp_np_init()
-    int gmp_np_add(int fd, uint64_t data)
-    int gmp_np_del(int fd)
-    int gmp_np_wait(int64_t timeout_ns, uint64_t *data, uint32_t *events, int n)
-    void gmp_np_break()
-    void gmp_np_drain()
-    Py_ssize_t gmp_recv(int fd, char *buf, size_t n)
-    Py_ssize_t gmp_send(int fd, const char *buf, size_t n)
-    int gmp_poll1(int fd, int write, int ms)
-    int gmp_sock_error(int fd)
-    uint32_t GMP_EV_R
-    uint32_t GMP_EV_W
-    uint64_t GMP_NP_BREAK
-
-cdef extern from "<errno.h>" nogil:
-    enum:
-        EAGAIN
-        EINTR
-
-cdef extern from "<string.h>" nogil:
-    char *strerror(int errnum)
-
-cdef extern from "<math.h>" nogil:
-    const double INFINITY
-
-cdef extern from "Python.h":
-    bytes PyBytes_FromStringAndSize(const char *s, Py_ssize_t n)
-    char *PyBytes_AS_STRING(object b)
-    int PyObject_GetBuffer(object o, Py_buffer *view, int flags) except -1
-    void PyBuffer_Release(Py_buffer *view)
-    enum:
-        PyBUF_SIMPLE
-        PyBUF_WRITABLE
-
 cdef enum:
     MODE_R = 1
     MODE_W = 2

@@ -26,10 +26,6 @@ cdef void _flush_std():
 cdef int32_t exitclaim = 0         # atomic: set by the first goroutine that ends the process
 
 
-cdef extern from "<unistd.h>" nogil:
-    int pause()
-
-
 cdef void exitfirst() noexcept:
     """Only the first goroutine that ends the process (sys.exit, a fatal
     panic) reports and exits; any other one waits here, GIL released, for
@@ -138,10 +134,6 @@ cdef int checkdead(M m) except -1:
     sys.stderr.write(dumpall(None))
     sys.stderr.flush()
     os._exit(2)
-
-
-cdef extern from "<unistd.h>" nogil:
-    int usleep(unsigned int us)
 
 
 def _exitstop():
@@ -314,11 +306,6 @@ cdef bint hookpanic(G g, object e) noexcept:
 
 
 from libc.string cimport strlen
-
-
-cdef extern from "<unistd.h>" nogil:
-    ssize_t write(int fd, const void *buf, size_t n)
-    void _exit(int status)
 
 
 cdef double crashtimeout = 5.0     # seconds the crash hooks may take (set_crash_hook_timeout)

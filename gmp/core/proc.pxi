@@ -128,10 +128,6 @@ cdef void startidlems():
 
 # ---- goroutine creation -------------------------------------------------
 
-cdef extern from "Python.h":
-    PyObject *PyContext_CopyCurrent() except NULL
-    PyObject *PyContext_Copy(object ctx) except NULL
-
 
 cdef G newproc(object fn, tuple args, dict kwargs, object ctx=None):
     """Creates a runnable G for fn(*args, **kwargs) and queues it, to run in

@@ -235,14 +235,8 @@ cdef M newm(P p, bint spinning):
     return m
 
 
-# Ms and sysmon are started with CPython's PyThread_start_new_thread (a
-# detached pthread) instead of pthread_create, which glibc 2.34+ exports
-# only as pthread_create@GLIBC_2.34: linked directly, it made the extension
-# need a glibc newer than manylinux_2_17's.
-cdef extern from "pythread.h":
-    unsigned long PyThread_start_new_thread(void (*func)(void *) noexcept nogil, void *arg)
-    enum: PYTHREAD_INVALID_THREAD_ID
-
+# Ms and sysmon are started with CPython's PyThread_start_new_thread, not
+# pthread_create (why: gmp/includes/python.pxd).
 
 cdef int startthread(void (*fn)(void *) noexcept nogil, void *arg, str what) except -1:
     """Starts a detached OS thread running fn(arg), with the C library's

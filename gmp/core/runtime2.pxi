@@ -187,10 +187,6 @@ cdef inline M getm():
     return <M>m
 
 
-cdef extern from "Python.h":
-    PyObject *PyThreadState_GetDict()
-
-
 cdef str _FG_KEY = "gmp.waiter"
 cdef set foreignparked = set()  # plain threads' waiter Gs while they wait (a forked child drops them)
 

@@ -5,9 +5,6 @@
 # the GIL only to act (print a trace, poll the network, arm a preemption).
 # It starts with the runtime.
 
-cdef extern from *:
-    uint32_t __atomic_load_n(uint32_t *p, int order) nogil
-    enum: __ATOMIC_RELAXED
 
 cdef gmp_sema_t sysmon_sema
 gmp_sema_init(&sysmon_sema)
@@ -113,7 +110,7 @@ cdef void sysmon(void *arg) noexcept nogil:
             sus[i] = 0
             if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
                 continue
-            t = __atomic_load_n(sched.ptick[i], __ATOMIC_RELAXED)
+            t = gmp_load_relaxed32(sched.ptick[i])
             if t != last[i] or gmp_load32(sched.mparked[i]):
                 last[i] = t
                 since[i] = now
@@ -177,8 +174,6 @@ cdef void blockwarn_report(int32_t *sus):
                        m.curg.goid, i, dbg.blockwarn, dbg.blockwarn, dumpg(m.curg, f)))
     if out:
         os.write(2, "".join(out).encode("utf-8", "replace"))
-
-
 
 
 cdef bint sysmon_atexit = False

@@ -289,10 +289,6 @@ cdef inline int64_t dur2ns(object d) except? -1:
     return <int64_t>(x * 1e9)
 
 
-cdef extern from "<stdint.h>":
-    const int64_t INT64_MAX
-
-
 cdef inline int64_t satadd(int64_t a, int64_t b) noexcept nogil:
     """a + b for b >= 0, saturating at the largest int64 (a deadline that
     far away never comes)."""
