@@ -142,10 +142,10 @@ cdef G getg()
 cdef int gopark(int32_t reason) except -1
 cdef int goparkx(int32_t reason) except -1
 cdef int gothrow(G g) except -1
-cdef void goready(G g)
+cdef void goready(G g) noexcept
 cdef int32_t parkprep(G g) noexcept
 cdef bint parkclaim(G g, int32_t tok) noexcept
-cdef bint readyclaim(G g, int32_t tok)
+cdef bint readyclaim(G g, int32_t tok) noexcept
 cdef int parkcancel(G g, int32_t tok, int32_t reason) except -1
 cdef bint throwinto(G g, object exc) except? True
 cdef int64_t nanotime() noexcept nogil

@@ -108,7 +108,7 @@ os.register_at_fork(before=_atfork_before, after_in_parent=_atfork_parent,
                     after_in_child=_atfork_child)
 
 
-cdef void forkmainexit():
+cdef void forkmainexit() noexcept:
     """The goroutine a child was forked from returned: the child's main has
     returned, the process ends (status 0)."""
     _flush_std()

@@ -51,7 +51,7 @@ cdef object gdone(PyObject *og, int failed):
     return gfinish(og)
 
 
-cdef void grelease(G g):
+cdef void grelease(G g) noexcept:
     """Drops the user objects a finished g still references (its function,
     and what its dump's "created by" line needs) while g is still the running
     goroutine: a finalizer that their release triggers may block, and only a
@@ -101,7 +101,7 @@ cdef bint goexc(G g, object e) except? True:
     return False
 
 
-cdef void gdead(G g):
+cdef void gdead(G g) noexcept:
     cdef M m = getm()
     g.status = _Gdead
     gmp_store32(&g.parktok, 0)      # a sudog a killed G left queued can never ready it

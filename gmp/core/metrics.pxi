@@ -55,5 +55,5 @@ def _threads():
     return nthreads()
 
 
-cdef int32_t nthreads():
+cdef int32_t nthreads() noexcept:
     return sched.mcount + (1 if sysmon_running else 0) + nhelpers

@@ -15,11 +15,14 @@ class GoExit(BaseException):
     """Raised by runtime.goexit(): unwinds the goroutine, running finally blocks."""
 
 
-cdef void _flush_std():
-    for f in (sys.stdout, sys.stderr):
+cdef void _flush_std() noexcept:
+    """Flushes sys.stdout and sys.stderr. Invariant: cannot raise (it runs
+    on the way to os._exit, which must be reached): a stream that is gone or
+    fails to flush is skipped."""
+    for name in ("stdout", "stderr"):
         try:
-            f.flush()
-        except Exception:
+            getattr(sys, name).flush()
+        except BaseException:
             pass
 
 
@@ -63,7 +66,7 @@ cdef void sysexit(object e) noexcept:
     os._exit(status)
 
 
-cdef int32_t foreign_threads():
+cdef int32_t foreign_threads() except -1:
     """Plain Python threads alive that could still wake a goroutine."""
     cdef int32_t n = 0
     for t in threading.enumerate():
@@ -72,7 +75,7 @@ cdef int32_t foreign_threads():
     return n
 
 
-cdef bint signalwaiters():
+cdef int signalwaiters() except -1:
     """Whether a Python signal handler of the program's own is installed: it
     runs on the main thread (M0) and may wake a goroutine, as Go's
     signal.Notify channel can, so no deadlock is reported while one is
@@ -380,7 +383,7 @@ cdef void crashhooks(object e) noexcept:
         pass
 
 
-cdef void fatalpanic(G g, object e):
+cdef void fatalpanic(G g, object e) noexcept:
     """An exception escaped goroutine g: print Go's panic report, let the
     program's exception hook see it and flush the logging handlers
     (crashhooks), and exit 2 (no atexit handler runs, as Go runs no deferred

@@ -11,6 +11,12 @@
 #   m.parked == 1 from just before an M re-checks for work until a waker
 #   clears it with a CAS; whoever clears it owes one post on m.park.
 #   m.spinning is counted in sched.nmspinning.
+#
+# Exceptions: every C-level function of _core says how it reports one. A
+# function that cannot raise is noexcept (goready, runqput, wakem...); one
+# that can returns int and is except -1 (wakep: starting an M can fail), or
+# except? X where any value is a result. Functions returning a Python object
+# (a G, a list) propagate by returning NULL, as Cython does by default.
 
 cdef enum:
     FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a time slice
@@ -65,7 +71,7 @@ cdef int start_runtime() except -1:
     return 0
 
 
-cdef int32_t default_gomaxprocs():
+cdef int32_t default_gomaxprocs() except -1:
     """GOMAXPROCS from the environment as Go's schedinit reads it: a positive
     int32 (strconv.ParseInt(v, 10, 32): sign and ASCII digits only), capped
     at MAXPROCS; anything else (garbage, "1.5", 0, negative, past int32) is
@@ -115,7 +121,7 @@ cdef int procresize(int32_t n) except -1:
     return 0
 
 
-cdef void startidlems():
+cdef int startidlems() except -1:
     """Starts an M for every P that has none. They park at once (GIL
     released), so that wakep later only posts a semaphore and the woken M
     can steal before it even has the GIL."""
@@ -124,6 +130,7 @@ cdef void startidlems():
         if p.m is None:
             newm(p, False)
             startm(p.m)
+    return 0
 
 
 # ---- goroutine creation -------------------------------------------------
@@ -275,7 +282,7 @@ cdef inline bint parkclaim(G g, int32_t tok) noexcept:
     return gmp_cas32(&g.parktok, tok, 0)
 
 
-cdef bint readyclaim(G g, int32_t tok):
+cdef bint readyclaim(G g, int32_t tok) noexcept:
     """parkclaim, then goready when it succeeded."""
     if gmp_cas32(&g.parktok, tok, 0):
         goready(g)
@@ -308,12 +315,13 @@ cdef bint throwinto(G g, object exc) except? True:
     return False
 
 
-cdef void pendpush(G g, object exc) noexcept:
+cdef int pendpush(G g, object exc) except -1:
     """Queues exc for g's next park or scheduling point (each is raised)."""
     if g.pendingexc is None:
         g.pendingexc = [exc]
     else:
         (<list>g.pendingexc).append(exc)
+    return 0
 
 
 cdef object pendpop(G g):
@@ -395,7 +403,7 @@ cdef int goparkx(int32_t reason) except -1:
     return g.throwexc is not None
 
 
-cdef void goready(G g):
+cdef void goready(G g) noexcept:
     """Makes a parked G runnable. On its home P's thread it goes to runnext;
     from any other thread it goes to its home P's readyq and that M is woken.
     A foreign waiter's semaphore is posted. Mirrors runtime/proc.go:ready.
@@ -421,7 +429,7 @@ cdef void goready(G g):
         wakem(p.m)
 
 
-cdef inline void wakem(M m):
+cdef inline void wakem(M m) noexcept:
     """Wakes m if it is parked. Can be executed by any thread."""
     if m is not None and gmp_load32(&m.parked) and gmp_cas32(&m.parked, 1, 0):
         gmp_sema_post(&m.park)

@@ -3,7 +3,7 @@
 # (stopm), wakep, newm/startm/mstart and the g0 scheduler loop. The G half
 # (newproc, execute, gopark/goready, findrunnable) is proc.pxi.
 
-cdef void sharerunq(P p):
+cdef void sharerunq(P p) noexcept:
     """Not in Go. A started goroutine never changes P, so a burst of new
     goroutines must be split before p starts them: otherwise p starts the
     whole burst within the tens of microseconds that an idle P's M needs to
@@ -157,16 +157,17 @@ cdef inline void unpark(M m) noexcept nogil:
         gmp_sema_wait(&m.park, -1)
 
 
-cdef void resetspinning(M m):
+cdef int resetspinning(M m) except -1:
     """An M that found work stops spinning and, as Go does, wakes another
     spinning M if Ps are idle (so work keeps spreading)."""
     if gmp_load32(&m.spinning):
         gmp_store32(&m.spinning, 0)
         if gmp_xadd32(&sched.nmspinning, -1) == 0:
             wakep()
+    return 0
 
 
-cdef void drainrunq(P p):
+cdef int drainrunq(P p) except -1:
     """A P beyond GOMAXPROCS hands its unstarted Gs to the global queue."""
     cdef void *x
     while True:
@@ -175,6 +176,7 @@ cdef void drainrunq(P p):
             break
         gq_push(&sched.runq, x)
     wakep()
+    return 0
 
 
 cdef void pidleput(P p) noexcept nogil:
@@ -193,15 +195,15 @@ cdef void pidleget_self(P p) noexcept nogil:
     gmp_unlock(&sched.lock)
 
 
-cdef void wakep():
+cdef int wakep() except -1:
     """Wakes (or starts) one idle P's M to spin for work, if no M is spinning.
     Mirrors runtime/proc.go:wakep. Can be executed by any thread."""
     cdef P p
     cdef int32_t i
     if gmp_load32(&sched.npidle) == 0 or gmp_load32(&sched.nmspinning) != 0:
-        return
+        return 0
     if not gmp_cas32(&sched.nmspinning, 0, 1):
-        return
+        return 0
     p = None
     gmp_lock(&sched.lock)
     for i in range(sched.nprocs):
@@ -213,13 +215,14 @@ cdef void wakep():
     gmp_unlock(&sched.lock)
     if p is None:
         gmp_xadd32(&sched.nmspinning, -1)
-        return
+        return 0
     if p.m is None:
         newm(p, True)
         startm(p.m)
     else:
         gmp_store32(&p.m.spinning, 1)   # before wakem's CAS on parked: see mwaitfirst
         wakem(p.m)
+    return 0
 
 
 cdef M newm(P p, bint spinning):
@@ -262,11 +265,12 @@ cdef int startthread(void (*fn)(void *) noexcept nogil, void *arg, str what) exc
     return 0
 
 
-cdef void startm(M m):
+cdef int startm(M m) except -1:
     """Starts m's OS thread. It is a plain thread that first waits for work
     without the GIL (stealing as soon as it is woken), so a new M costs the
     running Python code nothing until it has something to run."""
     startthread(mthreadstart, <void *>m, "an M thread")
+    return 0
 
 
 cdef void mthreadstart(void *arg) noexcept nogil:

@@ -149,7 +149,7 @@ cdef void *gq_pop(gqueue_t *q) noexcept nogil:
 
 # ---- Python-level helpers on top of the C queues (GIL held) -------------
 
-cdef inline void runqput(P p, G g, bint next):
+cdef inline void runqput(P p, G g, bint next) noexcept:
     """Puts g on p's local queues. next=True puts it in runnext and kicks the
     old runnext out to the tail. Unstarted Gs go to the ring (overflowing half
     of it to the global queue), started ones to readyq.

@@ -24,7 +24,7 @@ cdef int installsigint() except -1:
     return 0
 
 
-cdef void checksignals():
+cdef int checksignals() except -1:
     """M0 was interrupted by a signal while parked: run Python's handlers and
     deliver what they raise (KeyboardInterrupt) to the main goroutine."""
     try:
@@ -38,6 +38,7 @@ cdef void checksignals():
             _flush_std()
             sys.stderr.write("gmp: %s raised by a signal handler with no main goroutine to deliver it to\n"
                              % type(e).__name__)
+    return 0
 
 
 def _sigquit(signum, frame):

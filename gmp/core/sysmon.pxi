@@ -151,7 +151,7 @@ cdef void sysmon(void *arg) noexcept nogil:
     gmp_sema_post(&sysmon_done)     # nothing of sysmon's runs after this: see _stopsysmon
 
 
-cdef void blockwarn_report(int32_t *sus):
+cdef int blockwarn_report(int32_t *sus) except -1:
     """Prints, in Go's traceback format, the goroutines that have held their
     P past blockwarn ms (what gevent's monitor thread reports)."""
     cdef P p
@@ -174,6 +174,7 @@ cdef void blockwarn_report(int32_t *sus):
                        m.curg.goid, i, dbg.blockwarn, dbg.blockwarn, dumpg(m.curg, f)))
     if out:
         os.write(2, "".join(out).encode("utf-8", "replace"))
+    return 0
 
 
 cdef bint sysmon_atexit = False

@@ -44,7 +44,7 @@ cdef str fmtcreated(tuple created):
     return "created by %s in goroutine %d\n\t%s:%d\n" % created
 
 
-cdef bint _internal(object code):
+cdef int _internal(object code) except -1:
     """Frames of gmp's compiled core (Cython reports them with .pxi/.pyx files)."""
     fn = code.co_filename
     return fn.endswith(".pxi") or fn.endswith(".pyx")
