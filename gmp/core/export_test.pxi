@@ -11,22 +11,22 @@ cdef class _RunqProbe:
 
     def put(self, size_t tok):
         """runqput on the ring only; False when full."""
-        return runq_put_ring(&self.q, <void *>tok)
+        return runqputring(&self.q, <void *>tok)
 
     def get(self):
-        cdef void *x = runq_get_ring(&self.q)
+        cdef void *x = runqget(&self.q)
         return None if x == NULL else <size_t>x
 
     def steal_from(self, _RunqProbe src):
         """runqsteal: moves half of src into self, returns one token or None."""
-        cdef void *x = runq_steal(&self.q, &src.q)
+        cdef void *x = runqsteal(&self.q, &src.q)
         return None if x == NULL else <size_t>x
 
     def grab_count(self):
-        return runq_len(&self.q)
+        return runqlen(&self.q)
 
     def __len__(self):
-        return runq_len(&self.q)
+        return runqlen(&self.q)
 
 
 cdef void _record(int32_t *seen, void *x) noexcept nogil:
@@ -37,18 +37,18 @@ cdef void _owner_loop(runq_t *q, int32_t *seen, size_t n, int32_t *done) noexcep
     cdef size_t tok = 1
     cdef void *x
     while tok <= n:
-        if runq_put_ring(q, <void *>tok):
+        if runqputring(q, <void *>tok):
             tok += 1
         else:
-            x = runq_get_ring(q)
+            x = runqget(q)
             if x != NULL:
                 _record(seen, x)
         if tok % 7 == 0:
-            x = runq_get_ring(q)
+            x = runqget(q)
             if x != NULL:
                 _record(seen, x)
     while True:
-        x = runq_get_ring(q)
+        x = runqget(q)
         if x == NULL:
             break
         _record(seen, x)
@@ -58,15 +58,15 @@ cdef void _owner_loop(runq_t *q, int32_t *seen, size_t n, int32_t *done) noexcep
 cdef void _thief_loop(runq_t *own, runq_t *victim, int32_t *seen, int32_t *done) noexcept nogil:
     cdef void *x
     while True:
-        x = runq_steal(own, victim)
+        x = runqsteal(own, victim)
         if x != NULL:
             _record(seen, x)
             while True:
-                x = runq_get_ring(own)
+                x = runqget(own)
                 if x == NULL:
                     break
                 _record(seen, x)
-        elif gmp_load32(done) and runq_empty(victim):
+        elif gmp_load32(done) and runqempty(victim):
             break
 
 
@@ -102,7 +102,7 @@ def _runq_stress(int nthieves, size_t n):
 
 
 def _p_runq_len(int pid):
-    return runq_len(&(<P>allp[pid]).runq)
+    return runqlen(&(<P>allp[pid]).runq)
 
 
 def _p_readyq_len(int pid):
@@ -260,7 +260,10 @@ def _sched_counts():
 
 
 def _gstatus(G g):
-    return (g.status, WAIT_REASONS[g.waitreason] if g.status == _Gwaiting else "")
+    # (status, what it is blocked in): the wait reason, or "syscall" for a G
+    # in gmp.syscall (_Gsyscall: its waitreason is wr_syscall)
+    return (g.status, WAIT_REASONS[g.waitreason]
+            if g.status == _Gwaiting or g.status == _Gsyscall else "")
 
 
 def _allgs():

@@ -40,7 +40,7 @@ cdef enum:
     PD_CLOSING = 1
     PD_TIMEOUT = 2
     SCRATCH = 65536
-    SYSMON_POLL_NS = 10000000       # sysmon polls when nobody has for 10 ms
+    NETPOLL_STALE_NS = 10000000     # sysmon polls the network when nobody has for 10 ms (Go's sysmon)
 
 
 cdef PyObject **pdtab = NULL        # fd -> its PollDesc (borrowed), GIL-protected

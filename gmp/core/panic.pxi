@@ -119,7 +119,7 @@ cdef int checkdead(M m) except -1:
         return DEAD_NO
     for i in range(sched.nallp):
         p = <P>allp[i]
-        if gq_len(&p.readyq) or not runq_empty(&p.runq) or p.runnext is not None:
+        if gq_len(&p.readyq) or not runqempty(&p.runq) or p.runnext is not None:
             return DEAD_NO
     if gmp_load64(&sched.ntimers) > 0:
         return DEAD_NO

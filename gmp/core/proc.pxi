@@ -19,7 +19,8 @@
 # (a G, a list) propagate by returning NULL, as Cython does by default.
 
 cdef enum:
-    FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a time slice
+    FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a goroutine's time slice (10 ms); sysmon
+                                 # preempts one that ran longer, runnext chains give up the P after it
 
 # Go's default, kept after measuring GIL builds (docs/DESIGN.md, "Default
 # GOMAXPROCS"): goroutines stay on the P that started them, so Python-bound
@@ -109,10 +110,10 @@ cdef int procresize(int32_t n) except -1:
     for i in range(sched.nallp):
         p = <P>allp[i]
         if i < n:
-            if p.status == _Pgcstop:
+            if p.status == _Pdead:
                 p.status = _Prunning
         else:
-            p.status = _Pgcstop
+            p.status = _Pdead
     gmp_store32(&sched.nprocs, n)
     gmp_unlock(&sched.lock)
     # wake the stopped Ms so they hand their unstarted Gs to the global queue
@@ -386,7 +387,9 @@ cdef int goparkx(int32_t reason) except -1:
         if g.pendingexc is not None and parkclaim(g, g.parkseq):
             g.throwexc = pendpop(g)
             return 1
-        g.status = _Gwaiting
+        # a G parked in gmp.syscall is in a system call, as Go's _Gsyscall
+        # (its call runs on a helper thread): the dump says [syscall]
+        g.status = _Gsyscall if reason == wr_syscall else _Gwaiting
         g.waitreason = reason
         g.waitsince = gmp_nanotime_coarse()
         stackpark(g)
@@ -476,10 +479,10 @@ cdef G findrunnable_nb(M m, P p):
             x = gq_pop(&p.readyq)
             if x == NULL:
                 sharerunq(p)
-                x = runq_get_ring(&p.runq)
+                x = runqget(&p.runq)
         else:
             sharerunq(p)
-            x = runq_get_ring(&p.runq)
+            x = runqget(&p.runq)
             if x == NULL:
                 x = gq_pop(&p.readyq)
         if x != NULL:
@@ -497,7 +500,7 @@ cdef G findrunnable_nb(M m, P p):
             continue
         break
     if sched.nprocs > 1 and trysteal(p):
-        x = runq_get_ring(&p.runq)
+        x = runqget(&p.runq)
         if x != NULL:
             return take(x)
     return None
@@ -520,7 +523,7 @@ cdef G findrunnable(M m):
         if g is not None:
             resetspinning(m)
             return g
-        if p.status == _Pgcstop and not runq_empty(&p.runq):
+        if p.status == _Pdead and not runqempty(&p.runq):
             drainrunq(p)
             continue
         if p.status == _Prunning and sched.nprocs > 1:
@@ -635,7 +638,7 @@ cdef int gosched_m() except -1:
         m.p.runnext = None
         m.p.schedtick += 1
     else:
-        x = runq_get_ring(&m.p.runq)
+        x = runqget(&m.p.runq)
         if x != NULL:
             nxt = take(x)
             m.p.schedtick += 1

@@ -17,7 +17,7 @@ cdef void sharerunq(P p) noexcept:
     cdef void *x
     if sched.nprocs < 2:
         return
-    n = runq_len(&p.runq)
+    n = runqlen(&p.runq)
     if n < 2:
         return
     if gmp_load32(&sched.nmspinning) == 0 and gmp_load32(&sched.ngilwait) == 0:
@@ -34,7 +34,7 @@ cdef void sharerunq(P p) noexcept:
             continue
         k = n // 2
         while k > 0:
-            x = runq_get_ring(&p.runq)
+            x = runqget(&p.runq)
             if x == NULL:
                 break
             gq_push(&other.readyq, x)
@@ -76,11 +76,11 @@ cdef bint haswork(P p) noexcept nogil:
     if gq_len(&p.readyq) > 0:
         return True
     if p.status != _Prunning:
-        return not runq_empty(&p.runq)
+        return not runqempty(&p.runq)
     if gq_len(&sched.runq) > 0:
         return True
     for i in range(sched.nallp):
-        if not runq_empty(sched.allrunq[i]):
+        if not runqempty(sched.allrunq[i]):
             return True
     return False
 
@@ -112,11 +112,11 @@ cdef bint trysteal(P p) noexcept nogil:
     for i in range(n):
         # not from a P whose M just stole its Gs and waits for the GIL: they
         # would bounce back to the P that holds the GIL and run all there
-        if pos != <uint32_t>p.id and not runq_empty(sched.allrunq[pos]) \
+        if pos != <uint32_t>p.id and not runqempty(sched.allrunq[pos]) \
                 and not gmp_load32(&sched.gilwait[pos]):
-            x = runq_steal(&p.runq, sched.allrunq[pos])
+            x = runqsteal(&p.runq, sched.allrunq[pos])
             if x != NULL:
-                if not runq_put_ring(&p.runq, x):
+                if not runqputring(&p.runq, x):
                     # cannot happen: the ring was empty and a steal brings at
                     # most half a ring; hand it to the global queue anyway
                     gq_push(&sched.runq, x)
@@ -171,7 +171,7 @@ cdef int drainrunq(P p) except -1:
     """A P beyond GOMAXPROCS hands its unstarted Gs to the global queue."""
     cdef void *x
     while True:
-        x = runq_get_ring(&p.runq)
+        x = runqget(&p.runq)
         if x == NULL:
             break
         gq_push(&sched.runq, x)
@@ -325,7 +325,7 @@ def _g0entry():
     """The scheduler loop (Go's schedule), run on each M's g0."""
     cdef M m = getm()
     cdef G g
-    if m.p.status != _Pgcstop:
+    if m.p.status != _Pdead:
         m.p.status = _Prunning
     pidleget_self(m.p)
     while True:

@@ -123,7 +123,7 @@ WAIT_REASONS = [
     "", "chan receive", "chan send", "select", "select (no cases)",
     "chan receive (nil chan)", "chan send (nil chan)", "sleep", "IO wait",
     "semacquire", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
-    "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall", "preempted", "gosched",
+    "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall",
 ]
 
 

@@ -35,7 +35,7 @@ cdef str schedtrace_text(bint detailed):
         out.append(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n")
     for i in range(sched.nprocs):
         p = <P>allp[i]
-        qlen = runq_len(&p.runq) + gq_len(&p.readyq) + (1 if p.runnext is not None else 0)
+        qlen = runqlen(&p.runq) + gq_len(&p.readyq) + (1 if p.runnext is not None else 0)
         if detailed:
             out.append("  P%d: status=%d schedtick=%d syscalltick=%d m=%d runqsize=%d "
                        "gfreecnt=%d timerslen=%d\n" % (

@@ -17,7 +17,6 @@ cdef int32_t sysmon_stop = 0
 cdef enum:
     SYSMON_MIN_NS = 20000           # Go's sysmon: 20 us after it acted,
     SYSMON_MAX_NS = 10000000        # doubling once idle for 50 rounds, up to 10 ms
-    PREEMPT_NS = 10000000           # Go's forcePreemptNS: a goroutine has run 10 ms
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
 
@@ -94,7 +93,7 @@ cdef void sysmon(void *arg) noexcept nogil:
         acted = False
         # the network, if nobody has polled it for 10 ms
         lp = gmp_load64(&np.lastpoll)
-        if netpollwaiters() and lp != 0 and now - lp > SYSMON_POLL_NS \
+        if netpollwaiters() and lp != 0 and now - lp > NETPOLL_STALE_NS \
                 and gmp_cas64(&np.lastpoll, lp, now):
             with gil:
                 try:
@@ -116,7 +115,7 @@ cdef void sysmon(void *arg) noexcept nogil:
                 since[i] = now
                 gmp_store32(&sched.mstuck[i], 0)
                 continue
-            if now - since[i] >= PREEMPT_NS and now - asked[i] >= PREEMPT_NS \
+            if now - since[i] >= FORCEPREEMPT_NS and now - asked[i] >= FORCEPREEMPT_NS \
                     and not dbg.asyncpreemptoff:
                 asked[i] = now              # again every 10 ms while it runs on
                 acted = True

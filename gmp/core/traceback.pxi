@@ -51,9 +51,15 @@ cdef int _internal(object code) except -1:
 
 
 cdef str gstatus(G g):
+    """The status in a goroutine's dump header, as Go's goroutineheader: the
+    wait reason of a waiting G, "syscall" for one in gmp.syscall, with the
+    minutes either has been blocked."""
     cdef str s
-    if g.status == _Gwaiting:
-        s = WAIT_REASONS[g.waitreason] if 0 < g.waitreason < len(WAIT_REASONS) else "waiting"
+    if g.status == _Gwaiting or g.status == _Gsyscall:
+        if g.status == _Gsyscall:
+            s = "syscall"
+        else:
+            s = WAIT_REASONS[g.waitreason] if 0 < g.waitreason < len(WAIT_REASONS) else "waiting"
         mins = (gmp_nanotime_coarse() - g.waitsince) // 60000000000
         if g.waitsince and mins >= 1:
             s += ", %d minutes" % mins
@@ -62,8 +68,6 @@ cdef str gstatus(G g):
         return "runnable"
     if g.status == _Grunning:
         return "running"
-    if g.status == _Gsyscall:
-        return "syscall"
     return "dead"
 
 
