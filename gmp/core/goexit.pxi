@@ -116,38 +116,13 @@ cdef void gdead(G g) noexcept:
 cdef G gfinish(PyObject *og):
     """Called on a goroutine's greenlet after its function returned, with the
     greenlet loop's reference to the G (consumed here): marks it dead and
-    picks what this greenlet does next. An unstarted G runs right here;
-    otherwise the greenlet goes to the P's free list (or ends when the list
-    is full) and the thread switches to the chosen G or to g0. A greenlet in
-    the free list holds no G: the dead one is released and the next one is
-    held by m.curg before the switch, so parked greenlets keep nothing alive.
-    Mirrors runtime/proc.go:goexit0 + gfput. Executed only by the owner P."""
+    lets schedule pick what this greenlet does next: an unstarted G runs
+    right here (returned); otherwise the greenlet goes to the P's free list
+    (or ends when the list is full: None) and the thread switches to the
+    chosen G or to g0. Mirrors runtime/proc.go:goexit0 (gdead is its gfput
+    half). Executed only by the owner P."""
     cdef M m = getm()
-    cdef P p = m.p
-    cdef G nxt
-    cdef PyObject *gr
     gdead(<G>og)
     Py_DECREF(<object>og)       # og may be freed from here on
     og = NULL
-    nxt = findrunnable_nb(m, p)
-    if nxt is not None and nxt.gr is None:
-        trackrun(nxt)
-        nxt.homep = p
-        nxt.gr = gmp_gr_getcurrent()
-        nxt.status = _Grunning
-        m.curg = nxt
-        return nxt
-    if len(p.gfree) >= GFREE_MAX:
-        m.handoff = nxt     # g0 runs it once this greenlet has ended
-        return None
-    p.gfree.append(gmp_gr_getcurrent())
-    if nxt is None:
-        gr = <PyObject *>m.g0
-    else:
-        gr = resumeg(m, nxt)        # a started G; m.curg holds it from here
-        nxt = None                  # no reference left in this frame
-    gmp_gr_switch(<object>gr, _noargs)
-    # reused for a new G by execute()
-    nxt = m.nextg
-    m.nextg = None
-    return nxt
+    return schedule(m, None, SCHED_EXIT)

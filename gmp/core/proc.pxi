@@ -226,6 +226,96 @@ cdef int execute(M m, G g, bint ong0) except -1:
     return 0
 
 
+# ---- schedule -----------------------------------------------------------
+
+cdef enum:
+    # Why schedule() is called: from the four places Go calls its schedule().
+    SCHED_PARK = 0      # g parked (goparkx; Go's park_m)
+    SCHED_YIELD = 1     # g queued itself on its readyq (gosched_m)
+    SCHED_EXIT = 2      # g is dead; this greenlet may run a new G (gfinish; goexit0)
+    SCHED_G0 = 3        # the g0 loop of m, which may block (_g0entry; mstart)
+
+
+cdef G schedule(M m, G g, int why):
+    """Go's schedule(): picks the next G for m and runs it in place of g, the
+    G that stops running here (None when it is dead, or on g0). Every path
+    that gives up the thread comes here. Executed only by m's thread.
+
+    On g0 the pick may block (findrunnable). On a goroutine's greenlet it
+    does not (findrunnable_nb): with nothing runnable, the thread goes to
+    g0, whose schedule blocks. g itself may be the pick (PARK: a goready
+    arrived before it parked; YIELD: nothing else to run): then g just goes
+    on running and schedule returns g. Otherwise it returns None once g
+    runs again (PARK, YIELD) or the picked G gave g0 back (G0). For EXIT it
+    returns the unstarted G this greenlet runs next, or None: the greenlet
+    ends (the free list is full: g0 runs m.handoff)."""
+    cdef P p = m.p
+    cdef G nxt
+    cdef void *x
+    cdef PyObject *gr
+    if why == SCHED_G0:
+        nxt = m.handoff
+        m.handoff = None
+        if nxt is None:
+            nxt = findrunnable(m)
+        execute(m, nxt, True)
+        return None
+    if why == SCHED_YIELD:
+        # Go's Gosched queues g globally, behind the local queues; here the
+        # local Gs ahead of it are taken explicitly, whatever the readyq/runq
+        # priority phase (which would otherwise hand g straight back)
+        if gmp_load32(&sched.exiting):
+            nxt = None                      # to g0, which parks for good
+        elif p.runnext is not None:
+            nxt = p.runnext
+            p.runnext = None
+            p.schedtick += 1
+        else:
+            x = runqget(&p.runq)
+            if x != NULL:
+                nxt = take(x)
+                p.schedtick += 1
+            else:
+                nxt = findrunnable_nb(m, p)
+    else:
+        nxt = findrunnable_nb(m, p)
+    if why == SCHED_EXIT:
+        # A greenlet in the free list holds no G: the dead one was released
+        # by the caller, and the next one is held by m.curg before the switch,
+        # so parked greenlets keep nothing alive.
+        if nxt is not None and nxt.gr is None:
+            trackrun(nxt)                   # an unstarted G runs right here
+            nxt.homep = p
+            nxt.gr = gmp_gr_getcurrent()
+            nxt.status = _Grunning
+            m.curg = nxt
+            return nxt
+        if len(p.gfree) >= GFREE_MAX:
+            m.handoff = nxt                 # g0 runs it once this greenlet has ended
+            return None
+        p.gfree.append(gmp_gr_getcurrent())
+        if nxt is None:
+            gr = <PyObject *>m.g0
+        else:
+            gr = resumeg(m, nxt)            # a started G; m.curg holds it from here
+            nxt = None                      # no reference left in this frame
+        gmp_gr_switch(<object>gr, _noargs)
+        nxt = m.nextg                       # reused for a new G by execute()
+        m.nextg = None
+        return nxt
+    if nxt is g:
+        trackrun(g)
+        g.status = _Grunning
+        return g
+    if nxt is None:
+        # on a yield, cannot happen (g itself is queued), but never lose the G
+        m.curg = None
+        gmp_gr_switch(m.g0, _noargs)
+    else:
+        execute(m, nxt, False)
+    return None                             # g runs again: execute() set m.curg and its status
+
+
 cdef int gopark(int32_t reason) except -1:
     """Parks the current G until goready(g); runs other Gs on this M meanwhile.
     On a plain thread, blocks the thread on its semaphore (GIL released).
@@ -334,6 +424,19 @@ cdef object pendpop(G g):
     return e
 
 
+# Deviation from Go: no unlockf, and a goready may come before the park.
+# Go's gopark switches to g0 (park_m), sets _Gwaiting there and only then
+# calls unlockf to release the lock its waker needs, so a waker always
+# finds g parked. gmp parks without a g0 hop (the goroutine's greenlet
+# runs schedule itself, one greenlet switch per park instead of two), and
+# its callers release their locks before gopark: a goready can arrive
+# between publishing the token and parking (early goready). It is safe
+# because the waker only claims the token, marks g _Grunnable and queues it
+# on g's home P (runnext or readyq), and only that P's M, the thread
+# running this goparkx, can switch into g's greenlet: schedule then picks
+# g from its queue, at once (`nxt is g`: g goes on running) or after the
+# Gs ahead of it. Until then g is queued with the status goparkx gave it
+# (_Gwaiting or _Gsyscall), which a dump taken meanwhile shows.
 cdef int goparkx(int32_t reason) except -1:
     """gopark without the raise: returns 1 when g woke to an exception thrown
     into it (g.throwexc), which the caller raises with gothrow(g) after its
@@ -345,7 +448,6 @@ cdef int goparkx(int32_t reason) except -1:
     would, if the park can still be withdrawn."""
     cdef M m = getm()
     cdef G g
-    cdef G nxt
     cdef int r
     cdef bint ismain
     if m is None:
@@ -393,16 +495,7 @@ cdef int goparkx(int32_t reason) except -1:
         g.waitreason = reason
         g.waitsince = gmp_nanotime_coarse()
         stackpark(g)
-        nxt = findrunnable_nb(m, m.p)
-        if nxt is g:
-            trackrun(g)
-            g.status = _Grunning
-        elif nxt is None:
-            m.curg = None
-            gmp_gr_switch(m.g0, _noargs)
-        else:
-            execute(m, nxt, False)
-        # resumed: execute() set m.curg = g and g.status = _Grunning
+        schedule(m, g, SCHED_PARK)
     return g.throwexc is not None
 
 
@@ -611,13 +704,9 @@ cdef int gosched_m() except -1:
     cannot hold a started G here)."""
     cdef M m = getm()
     cdef G g
-    cdef G nxt
-    cdef void *x
-    cdef bint exiting
     if m is None or m.curg is None:
         return 0
-    exiting = gmp_load32(&sched.exiting)
-    if exiting and m is m0:
+    if gmp_load32(&sched.exiting) and m is m0:
         return 0                    # main has returned (exitstop): nothing else runs here
     g = m.curg
     # due timers first (Go's schedule runs checkTimers before the queues):
@@ -628,36 +717,10 @@ cdef int gosched_m() except -1:
     trackready(g)
     Py_INCREF(g)
     gq_push(&m.p.readyq, <void *>g)
-    # Go's Gosched queues g globally, behind the local queues; here the
-    # local Gs ahead of it are taken explicitly, whatever the readyq/runq
-    # priority phase (which would otherwise hand g straight back)
-    nxt = m.p.runnext
-    if exiting:
-        nxt = None                          # to g0, which parks for good
-    elif nxt is not None:
-        m.p.runnext = None
-        m.p.schedtick += 1
-    else:
-        x = runqget(&m.p.runq)
-        if x != NULL:
-            nxt = take(x)
-            m.p.schedtick += 1
-        else:
-            nxt = findrunnable_nb(m, m.p)
-    if nxt is g:
-        trackrun(g)
-        g.status = _Grunning
-        return 0
-    if nxt is None:
-        # cannot happen (g itself is queued), but never lose the G
-        m.curg = None
-        gmp_gr_switch(m.g0, _noargs)
-    else:
-        execute(m, nxt, False)
+    if schedule(m, g, SCHED_YIELD) is g:
+        return 0                            # nothing else to run: g goes on
     if g.throwexc is not None:
-        exc = g.throwexc
-        g.throwexc = None
-        raise exc
+        gothrow(g)
     if g.pendingexc is not None:
         raise pendpop(g)
     return 0

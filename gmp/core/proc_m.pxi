@@ -322,15 +322,10 @@ def _mstart(M m):
 
 
 def _g0entry():
-    """The scheduler loop (Go's schedule), run on each M's g0."""
+    """The scheduler loop of each M's g0 (Go's mstart calling schedule)."""
     cdef M m = getm()
-    cdef G g
     if m.p.status != _Pdead:
         m.p.status = _Prunning
     pidleget_self(m.p)
     while True:
-        g = m.handoff
-        m.handoff = None
-        if g is None:
-            g = findrunnable(m)
-        execute(m, g, True)
+        schedule(m, None, SCHED_G0)
