@@ -10,13 +10,14 @@ cdef enum:
     _Gidle = 0          # just allocated
     _Grunnable = 1      # on a run queue; not running user code
     _Grunning = 2       # running user code on its M
-    _Gsyscall = 3       # in gmp.syscall (issue 3)
+    _Gsyscall = 3       # parked in gmp.syscall while a helper thread runs its call
     _Gwaiting = 4       # parked (chan, select, sleep, sync); waitreason says why
     _Gdead = 6          # finished; its greenlet went back to the P's free list
     # P statuses
     _Pidle = 0
     _Prunning = 1
-    _Pgcstop = 3        # beyond GOMAXPROCS after a decrease: runs only its pinned Gs
+    _Pdead = 4          # beyond GOMAXPROCS after a decrease (Go's _Pdead): takes no new work,
+                        # runs only the Gs pinned to it (a started G never changes P)
     RUNQ_SIZE = 256
     RUNQ_HALF = 128
     MAXPROCS = 256
@@ -38,9 +39,7 @@ cdef enum waitreason:
     wr_rwmutex_lock
     wr_waitgroup_wait
     wr_cond_wait
-    wr_syscall
-    wr_preempted
-    wr_gosched
+    wr_syscall          # not shown: a G parked in gmp.syscall has status _Gsyscall
 
 # Lock-free single-producer (owner) / multi-consumer (thieves) ring of
 # unstarted Gs. Mirrors runtime/runtime2.go p.runqhead/runqtail/runq.
@@ -142,10 +141,10 @@ cdef G getg()
 cdef int gopark(int32_t reason) except -1
 cdef int goparkx(int32_t reason) except -1
 cdef int gothrow(G g) except -1
-cdef void goready(G g)
+cdef void goready(G g) noexcept
 cdef int32_t parkprep(G g) noexcept
 cdef bint parkclaim(G g, int32_t tok) noexcept
-cdef bint readyclaim(G g, int32_t tok)
+cdef bint readyclaim(G g, int32_t tok) noexcept
 cdef int parkcancel(G g, int32_t tok, int32_t reason) except -1
 cdef bint throwinto(G g, object exc) except? True
 cdef int64_t nanotime() noexcept nogil

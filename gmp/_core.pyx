@@ -1,9 +1,33 @@
 # cython: language_level=3, embedsignature=True
-"""gmp._core: goroutines and the G/M/P scheduler (Go's runtime/proc.go),
-run queues, timers and goroutine dumps.
+"""gmp._core: goroutines and the G/M/P scheduler (Go's runtime), run
+queues, timers, the network poller and goroutine dumps.
 
-This file only assembles the concept files in gmp/core/ (uvloop style), so
-that the whole scheduler is one C translation unit and hot helpers inline.
+This file only holds the imports, the include lines and the public entry
+points; the runtime is in gmp/core/, one Go concept per file, named after
+Go's file where Go has one (all one C translation unit, so hot helpers
+inline). Their C declarations are in gmp/includes/.
+
+    runtime2.pxi     sched_t, allp/allg, the G/P/M classes, getg/getm
+    runq.pxi         the per-P ring (runqput/runqget/...), gqueue, global queue
+    runtime1.pxi     GODEBUG/GMPDEBUG (parsedebugvars) and GOTRACEBACK
+    proc.pxi         start, procresize, newproc, execute, gopark/goready,
+                     the park protocol, findrunnable, gosched_m
+    proc_m.pxi       stealing, spinning, wakep, startm/newm/mstart, g0's loop
+    goexit.pxi       the goroutine greenlet's body glue and goexit0 (gfinish)
+    panic.pxi        Panic/Deadlock/GoExit, fatalpanic, hooks, checkdead, exit
+    signal_unix.pxi  SIGINT/SIGQUIT handlers, checksignals
+    sysmon.pxi       sysmon
+    schedtrace.pxi   GODEBUG=schedtrace/scheddetail output
+    metrics.pxi      scheduling-latency histogram, thread count
+    time.pxi         timers, sleep
+    traceback.pxi    goroutine dumps and records
+    stack.pxi        goroutine stack accounting
+    syscall.pxi      gmp.syscall and its helper threads
+    netpoll.pxi      the epoll poller (netpoll_t, pdtab, pd_ready/pd_wait)
+    fd.pxi           PollDesc (internal/poll FD) and its errors
+    preempt.pxi      asynchronous preemption
+    fork.pxi         os.fork support
+    export_test.pxi  test-only hooks
 """
 import os
 import sys
@@ -23,41 +47,33 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XINCREF, Py_XDECREF
 from cpython.exc cimport PyErr_CheckSignals
 from gmp.includes.rt cimport *
+from gmp.includes.python cimport *
+from gmp.includes.posix cimport *
+from gmp.includes.gentry cimport *
+from gmp.includes.netpoll cimport *
+from gmp.includes.preempt cimport *
+from gmp.includes.core cimport *
 
-cdef extern from "Python.h":
-    ctypedef struct PyFrameObject:
-        pass
-    ctypedef struct PyCodeObject:
-        pass
-    PyFrameObject *PyEval_GetFrame()
-    PyCodeObject *PyFrame_GetCode(PyFrameObject *f)
-    PyObject *PyFrame_GetGlobals(PyFrameObject *f)
-    int PyFrame_GetLineNumber(PyFrameObject *f)
-    int PyFrame_GetLasti(PyFrameObject *f)
-    int PyCode_Addr2Line(PyCodeObject *co, int addr)
 
 gmp_greenlet_import()
 
-cdef enum:
-    FORCEPREEMPT_NS = 10000000   # Go's forcePreemptNS: a time slice
-    GFREE_MAX = 256     # idle greenlets kept per P (Go keeps 64 Gs per P, more globally)
-
-# Go's default, kept after measuring GIL builds (docs/DESIGN.md, "Default
-# GOMAXPROCS"): goroutines stay on the P that started them, so Python-bound
-# workloads cost the same on 1 or 2 Ps, and GIL-releasing work overlaps.
-try:
-    DEFAULT_GOMAXPROCS = min(len(os.sched_getaffinity(0)), MAXPROCS)
-except AttributeError:
-    DEFAULT_GOMAXPROCS = min(os.cpu_count() or 1, MAXPROCS)
-
+include "core/runtime2.pxi"
 include "core/runq.pxi"
+include "core/runtime1.pxi"
 include "core/proc.pxi"
+include "core/proc_m.pxi"
+include "core/goexit.pxi"
+include "core/panic.pxi"
+include "core/signal_unix.pxi"
+include "core/sysmon.pxi"
+include "core/schedtrace.pxi"
+include "core/metrics.pxi"
 include "core/time.pxi"
-include "core/trace.pxi"
-include "core/debug.pxi"
+include "core/traceback.pxi"
 include "core/stack.pxi"
 include "core/syscall.pxi"
 include "core/netpoll.pxi"
+include "core/fd.pxi"
 include "core/preempt.pxi"
 include "core/fork.pxi"
 
@@ -125,30 +141,7 @@ def _started():
     return started
 
 
-def _sched_counts():
-    """Scheduler counters (for tests and observability)."""
-    return dict(
-        nprocs=sched.nprocs, nallp=sched.nallp, npidle=gmp_load32(&sched.npidle),
-        nmspinning=gmp_load32(&sched.nmspinning), mcount=sched.mcount,
-        globrunq=gq_len(&sched.runq), ntimers=gmp_load64(&sched.ntimers),
-        ngoroutines=gmp_load64(&sched.ngoroutines),
-        nforeignwait=gmp_load32(&sched.nforeignwait),
-    )
-
-
-def _gstatus(G g):
-    return (g.status, WAIT_REASONS[g.waitreason] if g.status == _Gwaiting else "")
-
-
-def _allgs():
-    return allglist()
-
-
-def _curg():
-    return getg()
-
-
-include "core/testhooks.pxi"
+include "core/export_test.pxi"
 
 
 def in_goroutine():

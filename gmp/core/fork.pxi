@@ -1,3 +1,6 @@
+# Go's runtime/proc.go fork hooks (syscall.runtime_BeforeFork/AfterFork):
+# the runtime's side of os.fork.
+#
 # os.fork() with a running runtime (Go forbids fork without exec; Python
 # programs fork: multiprocessing's "fork" start method, pre-fork servers).
 #
@@ -42,24 +45,6 @@
 
 import gc as _gc
 
-cdef extern from "<pthread.h>" nogil:
-    ctypedef void (*atforkfn_t)() noexcept nogil
-    int pthread_atfork(atforkfn_t prepare, atforkfn_t parent, atforkfn_t child)
-
-cdef extern from *:
-    """
-    #include <unistd.h>
-    /* In the child of fork: drop this process's references to the epoll
-       instance and the eventfd it shares with the parent, without touching
-       their registrations. */
-    static void gmp_np_atfork_child(void) {
-        if (gmp_np_epfd >= 0) close(gmp_np_epfd);
-        if (gmp_np_evfd >= 0) close(gmp_np_evfd);
-        gmp_np_epfd = -1;
-        gmp_np_evfd = -1;
-    }
-    """
-    void gmp_np_atfork_child() nogil
 
 cdef int32_t forking = 0            # GIL-protected: forks between their before and after hooks
 cdef int32_t np_rearm = 0           # the child must rebuild the poller (set by the C handler)
@@ -123,7 +108,7 @@ os.register_at_fork(before=_atfork_before, after_in_parent=_atfork_parent,
                     after_in_child=_atfork_child)
 
 
-cdef void forkmainexit():
+cdef void forkmainexit() noexcept:
     """The goroutine a child was forked from returned: the child's main has
     returned, the process ends (status 0)."""
     _flush_std()

@@ -1,4 +1,4 @@
-# Asynchronous preemption (DESIGN.md "Preemption"; Go's preemptone and
+# Go's runtime/preempt.go: asynchronous preemption (DESIGN.md "Preemption"; preemptone,
 # asyncPreempt). A greenlet can only be switched from its own thread, so
 # sysmon, which notices a goroutine that has held its P for 10 ms, arms a
 # hook in that M's thread and the hook yields there:
@@ -35,24 +35,6 @@
 #   the events they cause in that frame are never handed to the thread's
 #   own trace function, which did not ask for them.
 
-cdef extern from "Python.h":
-    ctypedef struct PyThreadState:
-        pass
-    PyThreadState *PyThreadState_Get()
-    void PyThreadState_EnterTracing(PyThreadState *ts)
-    void PyThreadState_LeaveTracing(PyThreadState *ts)
-    PyFrameObject *PyThreadState_GetFrame(PyThreadState *ts)
-    int PyTrace_OPCODE
-    int PyTrace_LINE
-    int PyGC_Enable()
-    int PyGC_Disable()
-    ctypedef int (*Py_tracefunc)(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) except -1
-
-cdef extern from "gmp_preempt.h":
-    bint GMP_HAVE_SETTRACE
-    int GMP_ARM_FRAME
-    int gmp_settrace(void *tstate, Py_tracefunc f, PyObject *obj)
-    Py_tracefunc gmp_gettrace(void *tstate, PyObject **obj)
 
 cdef int64_t npreempt = 0           # preemptions that yielded (GIL-protected)
 cdef int64_t npreemptreq = 0        # requests sysmon made

@@ -12,14 +12,15 @@
 # and only runq is stolen from. Go steals runnext too (after a short sleep);
 # gmp never does, because runnext may hold a started G.
 
-cdef inline bint runq_empty(runq_t *q) noexcept nogil:
+cdef inline bint runqempty(runq_t *q) noexcept nogil:
     return gmp_load_acq32(&q.head) == gmp_load_acq32(&q.tail)
 
-cdef inline uint32_t runq_len(runq_t *q) noexcept nogil:
+cdef inline uint32_t runqlen(runq_t *q) noexcept nogil:
     return gmp_load_acq32(&q.tail) - gmp_load_acq32(&q.head)
 
-cdef bint runq_put_ring(runq_t *q, void *g) noexcept nogil:
-    """Puts g (an owned reference) at the tail of the ring.
+cdef bint runqputring(runq_t *q, void *g) noexcept nogil:
+    """Puts g (an owned reference) at the tail of the ring: the ring half of
+    Go's runqput (runqput below adds runnext, the readyq and runqputslow).
     Returns False when the ring is full. Executed only by the owner P."""
     cdef uint32_t h = gmp_load_acq32(&q.head)   # load-acquire, synchronize with consumers
     cdef uint32_t t = q.tail
@@ -29,9 +30,11 @@ cdef bint runq_put_ring(runq_t *q, void *g) noexcept nogil:
         return True
     return False
 
-cdef void *runq_get_ring(runq_t *q) noexcept nogil:
-    """Takes the head of the ring (an owned reference) or NULL.
-    Executed only by the owner P (consumers race with it through the CAS)."""
+cdef void *runqget(runq_t *q) noexcept nogil:
+    """Takes the head of the ring (an owned reference) or NULL. Mirrors
+    runtime/proc.go:runqget without runnext (findrunnable_nb looks at
+    runnext first). Executed only by the owner P (consumers race with it
+    through the CAS)."""
     cdef uint32_t h, t
     cdef void *g
     while True:
@@ -43,7 +46,7 @@ cdef void *runq_get_ring(runq_t *q) noexcept nogil:
         if gmp_cas_rel32(&q.head, h, h + 1):    # cas-release, commits consume
             return g
 
-cdef uint32_t runq_grab(runq_t *q, void **batch) noexcept nogil:
+cdef uint32_t runqgrab(runq_t *q, void **batch) noexcept nogil:
     """Grabs half of q's items into batch (at most RUNQ_SIZE/2).
     Mirrors runtime/proc.go:runqgrab without runnext. Can be executed by any P."""
     cdef uint32_t h, t, n, i
@@ -61,12 +64,12 @@ cdef uint32_t runq_grab(runq_t *q, void **batch) noexcept nogil:
         if gmp_cas_rel32(&q.head, h, h + n):    # cas-release, commits consume
             return n
 
-cdef void *runq_steal(runq_t *dst, runq_t *src) noexcept nogil:
+cdef void *runqsteal(runq_t *dst, runq_t *src) noexcept nogil:
     """Steals half of src's ring into dst (owned by the caller) and returns one
     of the stolen Gs, or NULL. Mirrors runtime/proc.go:runqsteal.
     Executed only by the owner of dst."""
     cdef void *batch[RUNQ_HALF]
-    cdef uint32_t n = runq_grab(src, batch)
+    cdef uint32_t n = runqgrab(src, batch)
     cdef uint32_t i, t
     if n == 0:
         return NULL
@@ -149,7 +152,7 @@ cdef void *gq_pop(gqueue_t *q) noexcept nogil:
 
 # ---- Python-level helpers on top of the C queues (GIL held) -------------
 
-cdef inline void runqput(P p, G g, bint next):
+cdef inline void runqput(P p, G g, bint next) noexcept:
     """Puts g on p's local queues. next=True puts it in runnext and kicks the
     old runnext out to the tail. Unstarted Gs go to the ring (overflowing half
     of it to the global queue), started ones to readyq.
@@ -164,7 +167,7 @@ cdef inline void runqput(P p, G g, bint next):
     Py_INCREF(g)
     if g.gr is not None:
         gq_push(&p.readyq, <void *>g)
-    elif not runq_put_ring(&p.runq, <void *>g):
+    elif not runqputring(&p.runq, <void *>g):
         runqputslow(p, <void *>g)
 
 cdef void runqputslow(P p, void *g) noexcept nogil:
@@ -178,7 +181,7 @@ cdef void runqputslow(P p, void *g) noexcept nogil:
         n = (t - h) // 2
         if n == 0:
             # thieves emptied it meanwhile: the ring has room again
-            if runq_put_ring(&p.runq, g):
+            if runqputring(&p.runq, g):
                 return
             continue
         for i in range(n):
@@ -219,7 +222,7 @@ cdef G globrunqget(P p, int32_t maxn):
     n -= 1
     while n > 0:
         x = gq_pop_locked(&sched.runq)
-        if not runq_put_ring(&p.runq, x):
+        if not runqputring(&p.runq, x):
             # cannot happen when called with an empty ring; keep it safe anyway
             sched.runq.head = (sched.runq.head - 1) & (sched.runq.cap - 1)
             sched.runq.buf[sched.runq.head] = x

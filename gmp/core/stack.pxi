@@ -12,11 +12,6 @@
 # 2) collection: a scan at every young collection made the test suite 1.8x
 # slower with 100,000 goroutines alive.
 
-cdef extern from "Python.h":
-    ctypedef struct PyCodeObjectFields "PyCodeObject":
-        int co_stacksize
-        int co_nlocalsplus
-    PyFrameObject *PyFrame_GetBack(PyFrameObject *f)
 
 cdef enum:
     STACK_MIN = 2048

@@ -1,3 +1,6 @@
+# Go's runtime/proc.go entersyscall/exitsyscall, as gmp does it: the call
+# moves to a helper thread instead of the P moving away from the blocked M.
+#
 # Blocking-call hand-off (DESIGN.md "the call moves, not the P"): gmp.syscall
 # runs fn on a pooled helper thread while the calling goroutine is parked
 # ("syscall"); its P keeps running the other goroutines. Helpers are plain

@@ -129,7 +129,7 @@ cdef int addtimer(_Timer t, int64_t when) except -1:
     return 0
 
 
-cdef bint deltimer(_Timer t):
+cdef bint deltimer(_Timer t) noexcept:
     """Disarms t; returns whether it was armed. Mirrors runtime/time.go:deltimer."""
     cdef P p = t.p
     cdef bint was
@@ -149,7 +149,7 @@ cdef bint deltimer(_Timer t):
     return was
 
 
-cdef void cleantimers(P p):
+cdef void cleantimers(P p) noexcept:
     """Drops p's stale heap entries and re-heapifies the rest; the dropped
     references are released after the lock (a destructor may run)."""
     cdef int32_t i, j = 0, nd = 0
@@ -241,7 +241,7 @@ cdef int firetimer(_Timer t) except -1:
     return 0
 
 
-cdef int64_t nexttimer():
+cdef int64_t nexttimer() noexcept:
     """The earliest live deadline over all Ps, or -1. Stale tops are dropped."""
     cdef int64_t best = -1
     cdef int32_t i
@@ -287,10 +287,6 @@ cdef inline int64_t dur2ns(object d) except? -1:
     if x <= 0:
         return 0
     return <int64_t>(x * 1e9)
-
-
-cdef extern from "<stdint.h>":
-    const int64_t INT64_MAX
 
 
 cdef inline int64_t satadd(int64_t a, int64_t b) noexcept nogil:

@@ -146,4 +146,14 @@ static inline int gmp_sock_error(int fd) {
     return err;
 }
 
+/* In the child of fork: drop this process's references to the epoll
+   instance and the eventfd it shares with the parent, without touching
+   their registrations (fork.pxi). */
+static inline void gmp_np_atfork_child(void) {
+    if (gmp_np_epfd >= 0) close(gmp_np_epfd);
+    if (gmp_np_evfd >= 0) close(gmp_np_evfd);
+    gmp_np_epfd = -1;
+    gmp_np_evfd = -1;
+}
+
 #endif

@@ -1,4 +1,7 @@
-# Guts exported for tests (Go's export_test.go): the run-queue ring on plain
+# Go's runtime/export_test.go: every test-only hook of gmp._core. Nothing
+# here is used by the runtime itself or by gmp's Python modules.
+
+# The run-queue ring on plain
 # integer tokens, so that owner and thieves can hammer it from several OS
 # threads with the GIL released.
 
@@ -8,22 +11,22 @@ cdef class _RunqProbe:
 
     def put(self, size_t tok):
         """runqput on the ring only; False when full."""
-        return runq_put_ring(&self.q, <void *>tok)
+        return runqputring(&self.q, <void *>tok)
 
     def get(self):
-        cdef void *x = runq_get_ring(&self.q)
+        cdef void *x = runqget(&self.q)
         return None if x == NULL else <size_t>x
 
     def steal_from(self, _RunqProbe src):
         """runqsteal: moves half of src into self, returns one token or None."""
-        cdef void *x = runq_steal(&self.q, &src.q)
+        cdef void *x = runqsteal(&self.q, &src.q)
         return None if x == NULL else <size_t>x
 
     def grab_count(self):
-        return runq_len(&self.q)
+        return runqlen(&self.q)
 
     def __len__(self):
-        return runq_len(&self.q)
+        return runqlen(&self.q)
 
 
 cdef void _record(int32_t *seen, void *x) noexcept nogil:
@@ -34,18 +37,18 @@ cdef void _owner_loop(runq_t *q, int32_t *seen, size_t n, int32_t *done) noexcep
     cdef size_t tok = 1
     cdef void *x
     while tok <= n:
-        if runq_put_ring(q, <void *>tok):
+        if runqputring(q, <void *>tok):
             tok += 1
         else:
-            x = runq_get_ring(q)
+            x = runqget(q)
             if x != NULL:
                 _record(seen, x)
         if tok % 7 == 0:
-            x = runq_get_ring(q)
+            x = runqget(q)
             if x != NULL:
                 _record(seen, x)
     while True:
-        x = runq_get_ring(q)
+        x = runqget(q)
         if x == NULL:
             break
         _record(seen, x)
@@ -55,15 +58,15 @@ cdef void _owner_loop(runq_t *q, int32_t *seen, size_t n, int32_t *done) noexcep
 cdef void _thief_loop(runq_t *own, runq_t *victim, int32_t *seen, int32_t *done) noexcept nogil:
     cdef void *x
     while True:
-        x = runq_steal(own, victim)
+        x = runqsteal(own, victim)
         if x != NULL:
             _record(seen, x)
             while True:
-                x = runq_get_ring(own)
+                x = runqget(own)
                 if x == NULL:
                     break
                 _record(seen, x)
-        elif gmp_load32(done) and runq_empty(victim):
+        elif gmp_load32(done) and runqempty(victim):
             break
 
 
@@ -99,7 +102,7 @@ def _runq_stress(int nthieves, size_t n):
 
 
 def _p_runq_len(int pid):
-    return runq_len(&(<P>allp[pid]).runq)
+    return runqlen(&(<P>allp[pid]).runq)
 
 
 def _p_readyq_len(int pid):
@@ -140,18 +143,6 @@ def _nglive():
 
 
 # ---- the futex semaphore (gmp_rt.h) -------------------------------------
-
-cdef extern from *:
-    """
-    static inline uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) {
-        return __atomic_load_n(&s->nwait, __ATOMIC_SEQ_CST);
-    }
-    static inline uint32_t gmp_sema_count_probe(gmp_sema_t *s) {
-        return __atomic_load_n(&s->count, __ATOMIC_SEQ_CST);
-    }
-    """
-    uint32_t gmp_sema_nwait_probe(gmp_sema_t *s) nogil
-    uint32_t gmp_sema_count_probe(gmp_sema_t *s) nogil
 
 
 cdef class _SemaProbe:
@@ -225,10 +216,6 @@ cdef void _sema_waiter(semastress_t *st, bint shortwaits) noexcept nogil:
             return
 
 
-cdef extern from "<sched.h>" nogil:
-    int sched_yield()
-
-
 def _sema_stress(int nposters, int nwaiters, int32_t n, bint shortwaits):
     """nposters threads post n times each while nwaiters threads take the
     posts, all without the GIL; short waits (deadlines up to 100 us, or
@@ -257,3 +244,41 @@ def _sema_stress(int nposters, int nwaiters, int32_t n, bint shortwaits):
                left=gmp_sema_count_probe(&st.s), nwait=gmp_sema_nwait_probe(&st.s))
     free(st)
     return res
+
+
+# ---- scheduler and netpoll state ---------------------------------------
+
+def _sched_counts():
+    """Scheduler counters (for tests and observability)."""
+    return dict(
+        nprocs=sched.nprocs, nallp=sched.nallp, npidle=gmp_load32(&sched.npidle),
+        nmspinning=gmp_load32(&sched.nmspinning), mcount=sched.mcount,
+        globrunq=gq_len(&sched.runq), ntimers=gmp_load64(&sched.ntimers),
+        ngoroutines=gmp_load64(&sched.ngoroutines),
+        nforeignwait=gmp_load32(&sched.nforeignwait),
+    )
+
+
+def _gstatus(G g):
+    # (status, what it is blocked in): the wait reason, or "syscall" for a G
+    # in gmp.syscall (_Gsyscall: its waitreason is wr_syscall)
+    return (g.status, WAIT_REASONS[g.waitreason]
+            if g.status == _Gwaiting or g.status == _Gsyscall else "")
+
+
+def _allgs():
+    return allglist()
+
+
+def _curg():
+    return getg()
+
+
+def _netpoll_counts():
+    return dict(inited=np.inited, nwaiters=gmp_load32(&np.nwaiters),
+                lastpoll=gmp_load64(&np.lastpoll))
+
+
+def _netpoll_init():
+    """Creates the poller now (tests count fds, and the poller owns two)."""
+    netpollinit()

@@ -6,14 +6,6 @@
 #   created by mymod.main in goroutine 1
 #   	/path/to/mymod.py:26
 
-WAIT_REASONS = [
-    "", "chan receive", "chan send", "select", "select (no cases)",
-    "chan receive (nil chan)", "chan send (nil chan)", "sleep", "IO wait",
-    "semacquire", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
-    "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall", "preempted", "gosched",
-]
-
-
 cdef str funcname(object code, object globs):
     mod = globs.get("__name__", "?") if globs is not None else "?"
     qn = getattr(code, "co_qualname", code.co_name)
@@ -52,16 +44,22 @@ cdef str fmtcreated(tuple created):
     return "created by %s in goroutine %d\n\t%s:%d\n" % created
 
 
-cdef bint _internal(object code):
+cdef int _internal(object code) except -1:
     """Frames of gmp's compiled core (Cython reports them with .pxi/.pyx files)."""
     fn = code.co_filename
     return fn.endswith(".pxi") or fn.endswith(".pyx")
 
 
 cdef str gstatus(G g):
+    """The status in a goroutine's dump header, as Go's goroutineheader: the
+    wait reason of a waiting G, "syscall" for one in gmp.syscall, with the
+    minutes either has been blocked."""
     cdef str s
-    if g.status == _Gwaiting:
-        s = WAIT_REASONS[g.waitreason] if 0 < g.waitreason < len(WAIT_REASONS) else "waiting"
+    if g.status == _Gwaiting or g.status == _Gsyscall:
+        if g.status == _Gsyscall:
+            s = "syscall"
+        else:
+            s = WAIT_REASONS[g.waitreason] if 0 < g.waitreason < len(WAIT_REASONS) else "waiting"
         mins = (gmp_nanotime_coarse() - g.waitsince) // 60000000000
         if g.waitsince and mins >= 1:
             s += ", %d minutes" % mins
@@ -70,8 +68,6 @@ cdef str gstatus(G g):
         return "runnable"
     if g.status == _Grunning:
         return "running"
-    if g.status == _Gsyscall:
-        return "syscall"
     return "dead"
 
 
