@@ -10,10 +10,23 @@ class NetClosingError(OSError):
 
 
 class DeadlineExceededError(TimeoutError):
-    """A deadline passed (Go's os.ErrDeadlineExceeded): "i/o timeout"."""
+    """A deadline passed: "i/o timeout" (Go's os.ErrDeadlineExceeded).
+
+    The root of gmp's deadline errors: gmp.context.DeadlineExceeded (Go's
+    context.DeadlineExceeded) is a subclass, so one ``except
+    DeadlineExceededError`` (or ``except TimeoutError``) sees a deadline
+    from either package. Both report ``timeout()`` true, as Go's two errors
+    satisfy ``interface{ Timeout() bool }``. Deviation: in Go
+    ``errors.Is(context.DeadlineExceeded, os.ErrDeadlineExceeded)`` is
+    false; Python catches by class, and a handler for "a deadline passed"
+    wants both."""
 
     def __init__(self, *args):
         super().__init__(*(args or ("i/o timeout",)))
+
+    def timeout(self):
+        """True: a deadline error is a timeout (Go's Timeout() method)."""
+        return True
 
 
 cdef int64_t deadline2ns(object t) except? -2:

@@ -22,6 +22,10 @@ cdef enum:
     TIMER_NETRD = 3      # read deadline of arg (a PollDesc)
     TIMER_NETWD = 4      # write deadline of arg
 
+# the kinds gmp/time.py passes to RuntimeTimer (the only ones it may create)
+_TIMER_SEND = TIMER_SEND
+_TIMER_GO = TIMER_GO
+
 
 cdef class _Timer:
     """The runtime part of a sleep, Timer, Ticker or after_func."""
