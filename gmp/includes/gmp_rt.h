@@ -57,7 +57,17 @@ static inline void gmp_cpu_relax(void) {
 
 /* ---- spinlock ---------------------------------------------------------
  * Held only for a handful of instructions (queue links, ring indices).
- * Never held across anything that can release the GIL or run Python code. */
+ * Never held across anything that can release the GIL or run Python code.
+ *
+ * Each lock has a rank in the lock order (gmp_lockrank.h): initialise it with
+ * gmp_lock_init_rank(l, GMP_LR_...). A GMP_DEBUG build stores the rank and
+ * the owning thread in the lock and checks every gmp_lock/gmp_unlock against
+ * the locks the thread holds; a release build compiles to the bare spinlock
+ * below (the rank is dropped), byte for byte what it was before ranks.
+ * gmp_lock_init leaves the lock unranked, which the checks treat as a leaf. */
+#include "gmp_lockrank.h"
+#ifndef GMP_DEBUG
+#define GMP_DEBUG_BUILD 0
 typedef struct { int32_t v; } gmp_lock_t;
 static inline void gmp_lock_init(gmp_lock_t *l) { l->v = 0; }
 static inline void gmp_lock(gmp_lock_t *l) {
@@ -70,13 +80,62 @@ static inline void gmp_lock(gmp_lock_t *l) {
         }
     }
 }
+static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
+static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
+static inline void gmp_lock_init_rank(gmp_lock_t *l, int32_t rank) { (void)rank; l->v = 0; }
+#define GMP_ASSERT_HELD(l) ((void)0)
+#else
+#define GMP_DEBUG_BUILD 1
+/* v: the spinlock word, as in release; rank: its gmp_lockrank_t; owner: the
+   holding thread (gmp_lockrank_self()), 0 when free (written by the holder
+   only, read by any thread through gmp_lock_held) */
+typedef struct { int32_t v; int32_t rank; uintptr_t owner; } gmp_lock_t;
+static inline void gmp_lock_init_rank(gmp_lock_t *l, int32_t rank) {
+    l->v = 0;
+    l->rank = rank;
+    __atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+}
+static inline void gmp_lock_init(gmp_lock_t *l) { gmp_lock_init_rank(l, GMP_LR_UNRANKED); }
+static inline void gmp_lock(gmp_lock_t *l) {
+    gmp_lockrank_check(l, l->rank);
+    for (;;) {
+        if (!__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE)) break;
+        int spins = 0;
+        while (__atomic_load_n(&l->v, __ATOMIC_RELAXED)) {
+            gmp_cpu_relax();
+            if (++spins > 1000) { sched_yield(); spins = 0; }
+        }
+    }
+    __atomic_store_n(&l->owner, gmp_lockrank_self(), __ATOMIC_RELAXED);
+    gmp_lockrank_push(l, l->rank);
+}
+static inline void gmp_unlock(gmp_lock_t *l) {
+    if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != gmp_lockrank_self())
+        gmp_lockrank_fatal("unlock of a lock this thread does not hold", l, l->rank);
+    gmp_lockrank_pop(l, l->rank);
+    __atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+}
+/* debug builds: whether the CALLING thread holds l (release: whether anyone does) */
+static inline int gmp_lock_held(gmp_lock_t *l) {
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == gmp_lockrank_self();
+}
+static __attribute__((noreturn, cold, noinline, unused)) void
+gmp_assert_held_failed(gmp_lock_t *l, const char *func, int line) {
+    fprintf(stderr, "gmp: lock not held by this thread in %s (line %d of the generated C)\n",
+            func, line);
+    gmp_lockrank_fatal("lock must be held", l, l->rank);
+}
+/* aborts unless the calling thread holds l; nothing in a release build */
+#define GMP_ASSERT_HELD(l) \
+    do { if (!gmp_lock_held(l)) gmp_assert_held_failed((l), __func__, __LINE__); } while (0)
+#endif
+static inline int gmp_debug_build(void) { return GMP_DEBUG_BUILD; }
 /* relaxed loads of fields another thread writes under a lock: for lock-free
    guesses that are confirmed under the lock (Go's chan.go "empty" checks) */
 #define gmp_relaxed_i32(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define gmp_relaxed_ssize(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define gmp_relaxed_ptr(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
-static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
 
 /* ---- thread-local slots ----------------------------------------------- */
 /* initial-exec: the slots live in the static TLS block, so reading one is a
