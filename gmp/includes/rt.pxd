@@ -55,6 +55,7 @@ cdef extern from "gmp_rt.h" nogil:
     int64_t gmp_walltime()
     uint32_t gmp_fastrand()
     uint32_t gmp_fastrandn(uint32_t n)
+    void gmp_fastrand_seed(uint64_t seed)  # per module; see gmp_rt.h for the guarantee
 
     ctypedef struct gmp_sema_t:
         pass
