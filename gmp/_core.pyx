@@ -149,6 +149,7 @@ def _curg():
 
 
 include "core/testhooks.pxi"
+include "core/lockrank.pxi"
 
 
 def in_goroutine():
