@@ -44,3 +44,19 @@ def test_unseeded_processes_differ():
                            text=True, timeout=60).stdout for _ in range(2)}
     assert len(outs) == 2
 
+
+
+def test_seeding_thread_is_thread_zero():
+    # the thread that seeds restarts at once as thread 0: another thread that
+    # draws first after the seeding (here a plain thread; in a program, the
+    # runtime's Ms) does not change the seeding thread's sequence
+    import threading
+    from gmp import _core
+    _core._fastrand_seed(7)
+    a = _core._fastrandn(1 << 31, 8)
+    _core._fastrand_seed(7)
+    t = threading.Thread(target=_core._fastrandn, args=(1 << 31, 8))
+    t.start()
+    t.join()
+    b = _core._fastrandn(1 << 31, 8)
+    assert a == b

@@ -178,18 +178,19 @@ static inline int64_t gmp_walltime(void) {
  * Each thread draws from its own wyrand state. Unseeded (the default), a
  * thread's state starts from the clock and the address of its state.
  *
- * gmp_fastrand_seed(seed) makes the draws reproducible. The guarantee: after
- * it returns, the k-th thread (k = 0, 1, 2, ... counted from the seeding) to
- * draw from this module's gmp_fastrand restarts its sequence from a state
- * that is a function of (seed, k) alone, and so does every later draw of
- * that thread: the sequences are a deterministic function of the seed and of
- * the order in which threads first draw after the seeding. Threads that drew
- * before are re-seeded too (each draw compares the thread's generation with
- * the seeding generation; a mismatch re-seeds it, off the fast path). Seeding
- * again restarts the count. Not covered: draws racing with
- * gmp_fastrand_seed itself (call it before the threads that matter draw),
- * and the other extension module, whose copy of this state is seeded by its
- * own call (gmp._core and gmp._chan each compile this header).
+ * gmp_fastrand_seed(seed) makes the draws reproducible. The guarantee: the
+ * thread that calls it becomes thread 0 and restarts its sequence at once;
+ * after it returns, the k-th other thread (k = 1, 2, ... counted from the
+ * seeding) to draw from this module's gmp_fastrand restarts its sequence
+ * from a state that is a function of (seed, k) alone, and so does every
+ * later draw of that thread. So each thread's sequence is a deterministic
+ * function of the seed and of the order in which threads first draw after
+ * the seeding. Threads that drew before are re-seeded too (each draw
+ * compares the thread's generation with the seeding generation; a mismatch
+ * re-seeds it, off the fast path). Seeding again restarts the count. Not
+ * covered: draws racing with gmp_fastrand_seed itself, and the other
+ * extension module, whose copy of this state is seeded by its own call
+ * (gmp._core and gmp._chan each compile this header).
  *
  * gmp_rand_seedgen starts at 1 and gmp_tls_randgen at 0, so a thread's first
  * draw takes the same re-seed path, which keeps the unseeded behaviour while
@@ -205,25 +206,33 @@ static inline uint64_t gmp_mix64(uint64_t z) {     /* splitmix64's finaliser */
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
+static inline uint64_t gmp_fastrand_state(uint64_t seed, uint64_t k) {
+    return gmp_mix64(seed + (k + 1) * 0x9E3779B97F4A7C15ULL);
+}
 /* the thread's new state (and generation), off the fast path */
 static __attribute__((noinline, cold, unused)) uint64_t gmp_fastrand_reseed(void) {
     uint64_t gen = __atomic_load_n(&gmp_rand_seedgen, __ATOMIC_ACQUIRE);
     uint64_t st;
     if (__atomic_load_n(&gmp_rand_seeded, __ATOMIC_RELAXED)) {
         uint64_t k = __atomic_fetch_add(&gmp_rand_nthreads, 1, __ATOMIC_RELAXED);
-        st = gmp_mix64(gmp_rand_seed + (k + 1) * 0x9E3779B97F4A7C15ULL);
+        st = gmp_fastrand_state(gmp_rand_seed, k);
     } else {
         st = (uint64_t)gmp_nanotime() ^ ((uint64_t)(uintptr_t)&gmp_tls_rand << 16) ^ 0x9E3779B97F4A7C15ULL;
     }
     gmp_tls_randgen = gen;
     return st;
 }
-/* Seeds every thread's gmp_fastrand of this module (the guarantee above). */
+/* Seeds every thread's gmp_fastrand of this module (the guarantee above).
+   The calling thread takes k = 0 before the new generation is published,
+   so no other thread can take it first. */
 static inline void gmp_fastrand_seed(uint64_t seed) {
+    uint64_t gen = __atomic_load_n(&gmp_rand_seedgen, __ATOMIC_RELAXED) + 1;
     gmp_rand_seed = seed;
     __atomic_store_n(&gmp_rand_seeded, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&gmp_rand_nthreads, 0, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&gmp_rand_seedgen, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&gmp_rand_nthreads, 1, __ATOMIC_RELAXED);
+    gmp_tls_rand = gmp_fastrand_state(seed, 0);
+    gmp_tls_randgen = gen;
+    __atomic_store_n(&gmp_rand_seedgen, gen, __ATOMIC_RELEASE);
 }
 static inline uint32_t gmp_fastrand(void) {
     uint64_t st = gmp_tls_rand;
