@@ -8,7 +8,7 @@
 # 2. a fresh venv on Python 3.11 and `GMP_DEBUG=1 pip install -e ".[test]"`
 #    in the copy;
 # 3. a check that the build is a debug one (gmp._core._debug_build());
-# 4. the README's test command there.
+# 4. the README's test command there (with --capture=sys, see below).
 #
 #   ci/debug-build.sh [PYTHON]     (default: python3.11, else python3)
 set -euo pipefail
@@ -33,6 +33,21 @@ step "venv ($("$py" -V 2>&1)) and GMP_DEBUG=1 pip install -e .[test]" \
 step "the build is a GMP_DEBUG one" \
   "$work/venv/bin/python" -c \
   "from gmp import _core; import sys; sys.exit(0 if _core._debug_build() else 'not a GMP_DEBUG build')"
-# the README's test command
-step "suite (GMP_DEBUG build)" "$work/venv/bin/python" -m pytest -q -p no:cacheprovider
+# the README's test command, with --capture=sys: the runtime writes a lock
+# ordering problem to fd 2 and aborts, and pytest's default fd capture would
+# lose those lines with the process. On a failure the runtime's own "gmp: ..."
+# lines are repeated last, where step() shows them (the fault handler's
+# thread dump that follows an abort would push them out).
+suite() {
+  local rc=0
+  "$work/venv/bin/python" -m pytest -q -p no:cacheprovider --capture=sys \
+    >"$work/suite.log" 2>&1 || rc=$?
+  cat "$work/suite.log"
+  if [ "$rc" -ne 0 ] && grep -q "gmp: " "$work/suite.log"; then
+    echo "---- the runtime's messages ----"
+    grep -A 12 "gmp: " "$work/suite.log" | head -n 30
+  fi
+  return "$rc"
+}
+step "suite (GMP_DEBUG build)" suite
 tail -n 1 "$work/step-$nstep.log" | sed "s/^/$prefix: /"
