@@ -57,7 +57,17 @@ static inline void gmp_cpu_relax(void) {
 
 /* ---- spinlock ---------------------------------------------------------
  * Held only for a handful of instructions (queue links, ring indices).
- * Never held across anything that can release the GIL or run Python code. */
+ * Never held across anything that can release the GIL or run Python code.
+ *
+ * Each lock has a rank in the lock order (gmp_lockrank.h): initialise it with
+ * gmp_lock_init_rank(l, GMP_LR_...). A GMP_DEBUG build stores the rank and
+ * the owning thread in the lock and checks every gmp_lock/gmp_unlock against
+ * the locks the thread holds; a release build compiles to the bare spinlock
+ * below (the rank is dropped), byte for byte what it was before ranks.
+ * gmp_lock_init leaves the lock unranked, which the checks treat as a leaf. */
+#include "gmp_lockrank.h"
+#ifndef GMP_DEBUG
+#define GMP_DEBUG_BUILD 0
 typedef struct { int32_t v; } gmp_lock_t;
 static inline void gmp_lock_init(gmp_lock_t *l) { l->v = 0; }
 static inline void gmp_lock(gmp_lock_t *l) {
@@ -70,13 +80,62 @@ static inline void gmp_lock(gmp_lock_t *l) {
         }
     }
 }
+static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
+static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
+static inline void gmp_lock_init_rank(gmp_lock_t *l, int32_t rank) { (void)rank; l->v = 0; }
+#define GMP_ASSERT_HELD(l) ((void)0)
+#else
+#define GMP_DEBUG_BUILD 1
+/* v: the spinlock word, as in release; rank: its gmp_lockrank_t; owner: the
+   holding thread (gmp_lockrank_self()), 0 when free (written by the holder
+   only, read by any thread through gmp_lock_held) */
+typedef struct { int32_t v; int32_t rank; uintptr_t owner; } gmp_lock_t;
+static inline void gmp_lock_init_rank(gmp_lock_t *l, int32_t rank) {
+    l->v = 0;
+    l->rank = rank;
+    __atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+}
+static inline void gmp_lock_init(gmp_lock_t *l) { gmp_lock_init_rank(l, GMP_LR_UNRANKED); }
+static inline void gmp_lock(gmp_lock_t *l) {
+    gmp_lockrank_check(l, l->rank);
+    for (;;) {
+        if (!__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE)) break;
+        int spins = 0;
+        while (__atomic_load_n(&l->v, __ATOMIC_RELAXED)) {
+            gmp_cpu_relax();
+            if (++spins > 1000) { sched_yield(); spins = 0; }
+        }
+    }
+    __atomic_store_n(&l->owner, gmp_lockrank_self(), __ATOMIC_RELAXED);
+    gmp_lockrank_push(l, l->rank);
+}
+static inline void gmp_unlock(gmp_lock_t *l) {
+    if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) != gmp_lockrank_self())
+        gmp_lockrank_fatal("unlock of a lock this thread does not hold", l, l->rank);
+    gmp_lockrank_pop(l, l->rank);
+    __atomic_store_n(&l->owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+}
+/* debug builds: whether the CALLING thread holds l (release: whether anyone does) */
+static inline int gmp_lock_held(gmp_lock_t *l) {
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == gmp_lockrank_self();
+}
+static __attribute__((noreturn, cold, noinline, unused)) void
+gmp_assert_held_failed(gmp_lock_t *l, const char *func, int line) {
+    fprintf(stderr, "gmp: lock not held by this thread in %s (line %d of the generated C)\n",
+            func, line);
+    gmp_lockrank_fatal("lock must be held", l, l->rank);
+}
+/* aborts unless the calling thread holds l; nothing in a release build */
+#define GMP_ASSERT_HELD(l) \
+    do { if (!gmp_lock_held(l)) gmp_assert_held_failed((l), __func__, __LINE__); } while (0)
+#endif
+static inline int gmp_debug_build(void) { return GMP_DEBUG_BUILD; }
 /* relaxed loads of fields another thread writes under a lock: for lock-free
    guesses that are confirmed under the lock (Go's chan.go "empty" checks) */
 #define gmp_relaxed_i32(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define gmp_relaxed_ssize(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define gmp_relaxed_ptr(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-static inline void gmp_unlock(gmp_lock_t *l) { __atomic_store_n(&l->v, 0, __ATOMIC_RELEASE); }
-static inline int gmp_lock_held(gmp_lock_t *l) { return __atomic_load_n(&l->v, __ATOMIC_RELAXED); }
 
 /* ---- thread-local slots ----------------------------------------------- */
 /* initial-exec: the slots live in the static TLS block, so reading one is a
@@ -115,13 +174,73 @@ static inline int64_t gmp_walltime(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* ---- fast random (wyrand), per thread --------------------------------- */
-static inline uint32_t gmp_fastrand(void) {
-    if (gmp_tls_rand == 0) {
-        gmp_tls_rand = (uint64_t)gmp_nanotime() ^ ((uint64_t)(uintptr_t)&gmp_tls_rand << 16) ^ 0x9E3779B97F4A7C15ULL;
+/* ---- fast random (wyrand), per thread ---------------------------------
+ * Each thread draws from its own wyrand state. Unseeded (the default), a
+ * thread's state starts from the clock and the address of its state.
+ *
+ * gmp_fastrand_seed(seed) makes the draws reproducible. The guarantee: the
+ * thread that calls it becomes thread 0 and restarts its sequence at once;
+ * after it returns, the k-th other thread (k = 1, 2, ... counted from the
+ * seeding) to draw from this module's gmp_fastrand restarts its sequence
+ * from a state that is a function of (seed, k) alone, and so does every
+ * later draw of that thread. So each thread's sequence is a deterministic
+ * function of the seed and of the order in which threads first draw after
+ * the seeding. Threads that drew before are re-seeded too (each draw
+ * compares the thread's generation with the seeding generation; a mismatch
+ * re-seeds it, off the fast path). Seeding again restarts the count. Not
+ * covered: draws racing with gmp_fastrand_seed itself, and the other
+ * extension module, whose copy of this state is seeded by its own call
+ * (gmp._core and gmp._chan each compile this header).
+ *
+ * gmp_rand_seedgen starts at 1 and gmp_tls_randgen at 0, so a thread's first
+ * draw takes the same re-seed path, which keeps the unseeded behaviour while
+ * gmp_rand_seeded is 0. */
+static uint64_t gmp_rand_seedgen = 1;   /* bumped by each gmp_fastrand_seed */
+static uint64_t gmp_rand_seed;          /* the seed; valid when gmp_rand_seeded */
+static int gmp_rand_seeded;
+static uint64_t gmp_rand_nthreads;      /* threads re-seeded since the seeding */
+static GMP_TLS uint64_t gmp_tls_randgen = 0;
+
+static inline uint64_t gmp_mix64(uint64_t z) {     /* splitmix64's finaliser */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static inline uint64_t gmp_fastrand_state(uint64_t seed, uint64_t k) {
+    return gmp_mix64(seed + (k + 1) * 0x9E3779B97F4A7C15ULL);
+}
+/* the thread's new state (and generation), off the fast path */
+static __attribute__((noinline, cold, unused)) uint64_t gmp_fastrand_reseed(void) {
+    uint64_t gen = __atomic_load_n(&gmp_rand_seedgen, __ATOMIC_ACQUIRE);
+    uint64_t st;
+    if (__atomic_load_n(&gmp_rand_seeded, __ATOMIC_RELAXED)) {
+        uint64_t k = __atomic_fetch_add(&gmp_rand_nthreads, 1, __ATOMIC_RELAXED);
+        st = gmp_fastrand_state(gmp_rand_seed, k);
+    } else {
+        st = (uint64_t)gmp_nanotime() ^ ((uint64_t)(uintptr_t)&gmp_tls_rand << 16) ^ 0x9E3779B97F4A7C15ULL;
     }
-    gmp_tls_rand += 0xa0761d6478bd642fULL;
-    __uint128_t t = (__uint128_t)gmp_tls_rand * (gmp_tls_rand ^ 0xe7037ed1a0b428dbULL);
+    gmp_tls_randgen = gen;
+    return st;
+}
+/* Seeds every thread's gmp_fastrand of this module (the guarantee above).
+   The calling thread takes k = 0 before the new generation is published,
+   so no other thread can take it first. */
+static inline void gmp_fastrand_seed(uint64_t seed) {
+    uint64_t gen = __atomic_load_n(&gmp_rand_seedgen, __ATOMIC_RELAXED) + 1;
+    gmp_rand_seed = seed;
+    __atomic_store_n(&gmp_rand_seeded, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&gmp_rand_nthreads, 1, __ATOMIC_RELAXED);
+    gmp_tls_rand = gmp_fastrand_state(seed, 0);
+    gmp_tls_randgen = gen;
+    __atomic_store_n(&gmp_rand_seedgen, gen, __ATOMIC_RELEASE);
+}
+static inline uint32_t gmp_fastrand(void) {
+    uint64_t st = gmp_tls_rand;
+    if (__builtin_expect(gmp_tls_randgen != __atomic_load_n(&gmp_rand_seedgen, __ATOMIC_RELAXED), 0))
+        st = gmp_fastrand_reseed();
+    st += 0xa0761d6478bd642fULL;
+    gmp_tls_rand = st;
+    __uint128_t t = (__uint128_t)st * (st ^ 0xe7037ed1a0b428dbULL);
     return (uint32_t)((uint64_t)(t >> 64) ^ (uint64_t)t);
 }
 /* uniform in [0, n) without modulo bias worth measuring (Lemire's reduction) */

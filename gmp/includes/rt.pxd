@@ -1,6 +1,20 @@
 # C declarations only (see gmp_rt.h for the contracts).
 from libc.stdint cimport int32_t, uint32_t, int64_t, uint64_t
 
+cdef extern from "gmp_lockrank.h" nogil:
+    # the lock order (gmp_lockrank.h): ranks in acquisition order
+    ctypedef enum gmp_lockrank_t:
+        GMP_LR_UNRANKED
+        GMP_LR_CHAN
+        GMP_LR_SYNC
+        GMP_LR_TIMERS
+        GMP_LR_SCHED
+        GMP_LR_GQUEUE
+        GMP_LR_ALLG
+        GMP_LR_POLLDESC
+        GMP_LR_LEAF
+        GMP_LR_NRANKS
+
 cdef extern from "gmp_rt.h" nogil:
     uint32_t gmp_load_acq32(uint32_t *p)
     uint32_t gmp_load_relaxed32(uint32_t *p)
@@ -20,13 +34,16 @@ cdef extern from "gmp_rt.h" nogil:
 
     ctypedef struct gmp_lock_t:
         pass
-    void gmp_lock_init(gmp_lock_t *l)
+    void gmp_lock_init(gmp_lock_t *l)                       # unranked: checked as a leaf
+    void gmp_lock_init_rank(gmp_lock_t *l, gmp_lockrank_t rank)
     void gmp_lock(gmp_lock_t *l)
     void gmp_unlock(gmp_lock_t *l)
     int gmp_relaxed_i32(int x)
     Py_ssize_t gmp_relaxed_ssize(Py_ssize_t x)
     void *gmp_relaxed_ptr(void *x)
-    bint gmp_lock_held(gmp_lock_t *l)
+    bint gmp_lock_held(gmp_lock_t *l)   # debug builds: held by the calling thread
+    void GMP_ASSERT_HELD(gmp_lock_t *l)   # debug builds: abort unless held by this thread
+    bint gmp_debug_build()              # compiled with -DGMP_DEBUG
 
     void *gmp_get_tls_m()
     void gmp_set_tls_m(void *m)
@@ -38,6 +55,7 @@ cdef extern from "gmp_rt.h" nogil:
     int64_t gmp_walltime()
     uint32_t gmp_fastrand()
     uint32_t gmp_fastrandn(uint32_t n)
+    void gmp_fastrand_seed(uint64_t seed)  # per module; see gmp_rt.h for the guarantee
 
     ctypedef struct gmp_sema_t:
         pass
