@@ -1,0 +1,316 @@
+# Go's sync package over the wait queues of sema.pxi: Mutex, RWMutex,
+# WaitGroup, Once, Cond. gmp.sync re-exports them.
+
+@cython.final
+cdef class Mutex:
+    """sync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
+    lock in FIFO order (Go's starvation mode), parking only the goroutine."""
+    cdef gmp_lock_t lk
+    cdef bint locked
+    cdef waitq_t waiters
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def lock(self):
+        gmp_lock(&self.lk)
+        if not self.locked:
+            self.locked = True
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.waiters, self, wr_mutex_lock)
+
+    def try_lock(self):
+        gmp_lock(&self.lk)
+        if not self.locked:
+            self.locked = True
+            gmp_unlock(&self.lk)
+            return True
+        gmp_unlock(&self.lk)
+        return False
+
+    def unlock(self):
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        if not self.locked:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: unlock of unlocked mutex")
+        sg = wq_dequeue(&self.waiters)
+        if sg is None:
+            self.locked = False
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            goready(sg.g)       # ownership passes straight to the waiter
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+        return False
+
+
+@cython.final
+cdef class RWMutex:
+    """sync.RWMutex: lock/unlock for writers, rlock/runlock for readers.
+    A waiting writer blocks new readers (Go's writer preference)."""
+    cdef gmp_lock_t lk
+    cdef int64_t readers
+    cdef bint writer
+    cdef waitq_t rwait
+    cdef waitq_t wwait
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def rlock(self):
+        gmp_lock(&self.lk)
+        if not self.writer and wq_empty(&self.wwait):
+            self.readers += 1
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.rwait, self, wr_rwmutex_rlock)
+
+    def runlock(self):
+        cdef Sudog sg = None
+        gmp_lock(&self.lk)
+        if self.readers <= 0:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: RUnlock of unlocked RWMutex")
+        self.readers -= 1
+        if self.readers == 0:
+            sg = wq_dequeue(&self.wwait)
+            if sg is not None:
+                self.writer = True
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            goready(sg.g)
+
+    def lock(self):
+        gmp_lock(&self.lk)
+        if not self.writer and self.readers == 0:
+            self.writer = True
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.wwait, self, wr_rwmutex_lock)
+
+    def unlock(self):
+        cdef list woken = []
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        if not self.writer:
+            gmp_unlock(&self.lk)
+            raise Panic("sync: Unlock of unlocked RWMutex")
+        self.writer = False
+        if not wq_empty(&self.rwait):
+            while True:
+                sg = wq_dequeue(&self.rwait)
+                if sg is None:
+                    break
+                self.readers += 1
+                woken.append(sg)
+        else:
+            sg = wq_dequeue(&self.wwait)
+            if sg is not None:
+                self.writer = True
+                woken.append(sg)
+        gmp_unlock(&self.lk)
+        for sg in woken:
+            goready(sg.g)
+
+    def rlocker(self):
+        return _RLocker(self)
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+        return False
+
+
+class _RLocker:
+    def __init__(self, rw):
+        self._rw = rw
+
+    def lock(self):
+        self._rw.rlock()
+
+    def unlock(self):
+        self._rw.runlock()
+
+    def __enter__(self):
+        self._rw.rlock()
+        return self
+
+    def __exit__(self, *exc):
+        self._rw.runlock()
+        return False
+
+
+@cython.final
+cdef class WaitGroup:
+    """sync.WaitGroup: add(delta), done(), wait()."""
+    cdef gmp_lock_t lk
+    cdef int64_t counter
+    cdef waitq_t waiters
+
+    def __cinit__(self):
+        gmp_lock_init(&self.lk)
+
+    def add(self, Py_ssize_t delta):
+        cdef list woken = None
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        self.counter += delta
+        if self.counter < 0:
+            self.counter -= delta
+            gmp_unlock(&self.lk)
+            raise Panic("sync: negative WaitGroup counter")
+        if self.counter == 0 and not wq_empty(&self.waiters):
+            woken = []
+            while True:
+                sg = wq_dequeue(&self.waiters)
+                if sg is None:
+                    break
+                woken.append(sg)
+        gmp_unlock(&self.lk)
+        if woken is not None:
+            for sg in woken:
+                goready(sg.g)
+
+    def done(self):
+        self.add(-1)
+
+    def wait(self):
+        gmp_lock(&self.lk)
+        if self.counter == 0:
+            gmp_unlock(&self.lk)
+            return
+        parkon(&self.lk, &self.waiters, self, wr_waitgroup_wait)
+
+    def __repr__(self):
+        return "<gmp.sync.WaitGroup counter=%d>" % self.counter
+
+
+@cython.final
+cdef class Once:
+    """sync.Once: do(fn) runs fn exactly once; later callers wait for it."""
+    cdef bint done
+    cdef Mutex m
+
+    def __cinit__(self):
+        self.m = Mutex()
+
+    def do(self, fn, *args, **kwargs):
+        if self.done:
+            return
+        self.m.lock()
+        try:
+            if not self.done:
+                try:
+                    fn(*args, **kwargs)
+                finally:
+                    self.done = True
+        finally:
+            self.m.unlock()
+
+
+@cython.final
+cdef class Cond:
+    """sync.Cond(L): wait() atomically unlocks L and parks; signal() wakes
+    one waiter, broadcast() all; a woken waiter re-locks L. L is a Locker
+    (lock()/unlock(), as gmp.Mutex) or a Python lock (acquire()/release())."""
+    cdef gmp_lock_t lk
+    cdef waitq_t waiters
+    cdef readonly object L
+    cdef object _lock
+    cdef object _unlock
+
+    def __cinit__(self, L):
+        gmp_lock_init(&self.lk)
+        self.L = L
+        if hasattr(L, "lock") and hasattr(L, "unlock"):
+            self._lock, self._unlock = L.lock, L.unlock
+        elif hasattr(L, "acquire") and hasattr(L, "release"):
+            self._lock, self._unlock = L.acquire, L.release
+        else:
+            raise TypeError("sync.Cond needs a Locker (lock/unlock or acquire/release), not %s"
+                            % type(L).__name__)
+
+    def wait(self):
+        cdef G g = getg()
+        cdef Sudog sg = Sudog.__new__(Sudog)
+        cdef bint interrupted
+        sg.g = g
+        sg.c = self
+        # enqueue before unlocking L (Go's notifyListAdd): a signal between the
+        # unlock and the park is not lost
+        gmp_lock(&self.lk)
+        sg.tok = parkprep(g)
+        wq_enqueue(&self.waiters, sg)
+        gmp_unlock(&self.lk)
+        try:
+            self._unlock()
+        except BaseException:
+            # L was not held (Go's fatal "unlock of unlocked mutex", here a
+            # Panic a program may catch): this G never parks, so its sudog
+            # and token are withdrawn before the exception leaves; a signal
+            # that took it meanwhile is absorbed and passed on
+            self._withdraw(sg)
+            if parkcancel(g, sg.tok, wr_cond_wait):
+                self.signal()
+            raise
+        interrupted = goparkx(wr_cond_wait)
+        if interrupted:
+            self._withdraw(sg)
+        # Go's Wait returns with L held, and so does this, also when it
+        # raises: a lock() interrupted before it acquired L is retried, and
+        # the first exception is raised once L is held
+        exc = gothrowexc(g) if interrupted else None
+        for _ in range(1000):
+            try:
+                self._lock()
+                break
+            except BaseException as e:
+                if exc is None:
+                    exc = e
+        else:
+            raise exc
+        if exc is not None:
+            raise exc
+
+    cdef bint _withdraw(self, Sudog sg):
+        """Takes sg off the wait list; False if it was still queued, True if
+        a signal (or broadcast) had dequeued it first."""
+        gmp_lock(&self.lk)
+        if sg.queued:
+            wq_unlink(&self.waiters, sg)
+            gmp_unlock(&self.lk)
+            Py_DECREF(sg)
+            return False
+        gmp_unlock(&self.lk)
+        return True
+
+    def signal(self):
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        sg = wq_dequeue(&self.waiters)
+        gmp_unlock(&self.lk)
+        if sg is not None:
+            goready(sg.g)
+
+    def broadcast(self):
+        cdef list woken = []
+        cdef Sudog sg
+        gmp_lock(&self.lk)
+        while True:
+            sg = wq_dequeue(&self.waiters)
+            if sg is None:
+                break
+            woken.append(sg)
+        gmp_unlock(&self.lk)
+        for sg in woken:
+            goready(sg.g)
