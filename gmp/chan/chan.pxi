@@ -4,7 +4,6 @@
 # ---- channels ----------------------------------------------------------------
 
 cdef object _WOULDBLOCK = object()
-cdef object _CLOSED = object()
 
 
 @cython.final
@@ -230,6 +229,67 @@ cdef int chanpark_cleanup(chan c, waitq_t *q, Sudog sg) except -1:
     return 0
 
 
+# ---- Go's full/empty/send/recv: each readiness test and each hand-over ------
+# is written here once; chansend, chanrecv and select (selfire, selectgo) use
+# them. Without c.lock, full/empty are racy guesses (relaxed loads) that the
+# caller confirms under the lock; with it they are exact.
+
+cdef inline bint full(chan c) noexcept:
+    """Go's full: a send on c must wait (closing aside): nobody waits to
+    receive on an unbuffered c, or the ring is full."""
+    if c.cap == 0:
+        return gmp_relaxed_ptr(c.recvq.first) == NULL
+    return gmp_relaxed_ssize(c.qcount) == c.cap
+
+
+cdef inline bint empty(chan c) noexcept:
+    """Go's empty: a receive on c must wait (closing aside): nobody waits to
+    send on an unbuffered c, or the ring is empty."""
+    if c.cap == 0:
+        return gmp_relaxed_ptr(c.sendq.first) == NULL
+    return gmp_relaxed_ssize(c.qcount) == 0
+
+
+cdef inline bint sendready(chan c) noexcept:
+    """A send on c ends now without parking: it completes, or panics on a
+    closed c. closed is read before full (Go's order): a racy not-closed and
+    full means there was a moment when both held."""
+    return gmp_relaxed_i32(c.closed) != 0 or not full(c)
+
+
+cdef inline bint recvready(chan c) noexcept:
+    """A receive on c ends now without parking: a value, or (None, False) on
+    a closed and drained c."""
+    return not empty(c) or gmp_relaxed_i32(c.closed) != 0
+
+
+cdef inline void send(Sudog sg, object ep) noexcept:
+    """Go's send: hands ep to the receiver sg, which wq_dequeue took from
+    c.recvq and claimed. c.lock is held; the caller releases its locks, then
+    readies sg (readysg): never the other way round."""
+    sg.elem = ep
+    sg.success = True
+
+
+cdef inline object recv(chan c, Sudog sg):
+    """Go's recv: takes the value of the sender sg, which wq_dequeue took from
+    c.sendq and claimed. Unbuffered: sg's value. Buffered (a sender waits only
+    on a full ring): the head of the ring, and sg's value goes to the tail, so
+    values leave in the order they were sent. c.lock is held; the caller
+    releases its locks, then readies sg. Clearing sg.elem here frees nothing:
+    the result or the ring still holds that value."""
+    cdef object v
+    if c.cap == 0:
+        v = sg.elem
+    else:
+        v = ring_rotate(c, sg.elem)
+    sg.elem = None
+    sg.success = True
+    return v
+
+
+# ---- chansend, chanrecv, closechan ---------------------------------------------
+
 cdef bint chansend(chan c, object ep, bint block) except -1:
     """Sends ep on c. Returns False only when block is False and it would
     block. Mirrors runtime/chan.go:chansend."""
@@ -241,10 +301,8 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
         parkprep(getg())        # only an interrupt can end this park
         gopark(wr_chan_send_nilchan)
         raise RuntimeError("gmp: unreachable: woke from a nil channel send")
-    # Fast path: a non-blocking send on a full open channel fails without the
-    # lock. closed is read before full, as in Go: if we see not-closed and
-    # full, there was a moment when both held.
-    if not block and not c.closed and ((c.cap == 0 and wq_empty(&c.recvq)) or (c.cap > 0 and c.qcount == c.cap)):
+    # Fast path: a non-blocking send that cannot proceed fails without the lock.
+    if not block and not sendready(c):
         return False
     gmp_lock(&c.lock)
     if c.closed:
@@ -253,8 +311,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
     if not wq_empty(&c.recvq):
         sg = wq_dequeue(&c.recvq)
         if sg is not None:
-            sg.elem = ep
-            sg.success = True
+            send(sg, ep)
             gmp_unlock(&c.lock)
             readysg(sg)
             return True
@@ -273,7 +330,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
     sg.elem = ep
     sg.c = c
     gmp_lock(&c.lock)
-    if c.closed or not wq_empty(&c.recvq) or c.qcount < c.cap:
+    if sendready(c):
         # the state changed while unlocked: start over
         gmp_unlock(&c.lock)
         return chansend(c, ep, block)
@@ -303,11 +360,11 @@ cdef object chanrecv(chan c, bint block, bint *ok):
         gopark(wr_chan_receive_nilchan)
         raise RuntimeError("gmp: unreachable: woke from a nil channel receive")
     # Fast path: a non-blocking receive on an empty channel fails without the
-    # lock (see chan.go: empty is checked before closed, then again after).
-    if not block and ((c.cap == 0 and wq_empty(&c.sendq)) or (c.cap > 0 and c.qcount == 0)):
+    # lock (as chan.go: empty is read before closed, then again after).
+    if not block and empty(c):
         if not c.closed:
             return _WOULDBLOCK
-        if (c.cap == 0 and wq_empty(&c.sendq)) or (c.cap > 0 and c.qcount == 0):
+        if empty(c):
             return None
     gmp_lock(&c.lock)
     if c.closed and c.qcount == 0:
@@ -316,13 +373,8 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     if not wq_empty(&c.sendq):
         sg = wq_dequeue(&c.sendq)
         if sg is not None:
-            if c.cap == 0:
-                v = sg.elem
-            else:
-                v = ring_rotate(c, sg.elem)
-            sg.success = True
+            v = recv(c, sg)
             gmp_unlock(&c.lock)
-            sg.elem = None
             readysg(sg)
             ok[0] = True
             return v
@@ -340,7 +392,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     sg.g = g
     sg.c = c
     gmp_lock(&c.lock)
-    if (c.closed and c.qcount == 0) or not wq_empty(&c.sendq) or c.qcount > 0:
+    if recvready(c):
         gmp_unlock(&c.lock)
         return chanrecv(c, block, ok)
     sg.tok = parkprep(g)

@@ -247,9 +247,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
         if not wq_empty(&(<chan>cp).recvq):
             sg = wq_dequeue(&(<chan>cp).recvq)
             if sg is not None:
-                v = <object>sc[k].v
-                sg.elem = v
-                sg.success = True
+                send(sg, <object>sc[k].v)
                 selunlock(sc, lockorder, nlock)
                 readysg(sg)
                 return selpair(caseidx[k], None)
@@ -261,13 +259,8 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
         if not wq_empty(&(<chan>cp).sendq):
             sg = wq_dequeue(&(<chan>cp).sendq)
             if sg is not None:
-                if (<chan>cp).cap == 0:
-                    v = sg.elem
-                else:
-                    v = ring_rotate(<chan>cp, sg.elem)
-                sg.success = True
+                v = recv(<chan>cp, sg)
                 selunlock(sc, lockorder, nlock)
-                sg.elem = None
                 readysg(sg)
                 return selresult(sc[k].kind, caseidx[k], v, True)
         if (<chan>cp).qcount > 0:
@@ -281,13 +274,12 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
 
 
 cdef inline bint looksready(scase_t *s) noexcept:
-    """A lock-free guess that case s can proceed (racy; confirmed under the lock)."""
-    cdef PyObject *cp = s.c
+    """Case s can proceed now: a racy guess without the lock (confirmed under
+    it by selfire), exact with it."""
+    cdef PyObject *cp = s.c     # borrowed, cast from a local: no INCREF/DECREF pair
     if s.kind == CASE_SEND:
-        return (gmp_relaxed_i32((<chan>cp).closed) != 0 or gmp_relaxed_ptr((<chan>cp).recvq.first) != NULL
-                or gmp_relaxed_ssize((<chan>cp).qcount) < (<chan>cp).cap)
-    return (gmp_relaxed_ptr((<chan>cp).sendq.first) != NULL or gmp_relaxed_ssize((<chan>cp).qcount) > 0
-            or gmp_relaxed_i32((<chan>cp).closed) != 0)
+        return sendready(<chan>cp)
+    return recvready(<chan>cp)
 
 
 cdef inline uintptr_t caddr(scase_t *sc, int32_t *order, int32_t i) noexcept nogil:
@@ -375,12 +367,7 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     sellock(sc, lockorder, n)
     # re-check readiness: the state may have changed between passes
     for i in range(n):
-        cp = sc[i].c
-        if sc[i].kind == CASE_SEND:
-            if (<chan>cp).closed or not wq_empty(&(<chan>cp).recvq) or (<chan>cp).qcount < (<chan>cp).cap:
-                selunlock(sc, lockorder, n)
-                return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
-        elif not wq_empty(&(<chan>cp).sendq) or (<chan>cp).qcount > 0 or (<chan>cp).closed:
+        if looksready(&sc[i]):
             selunlock(sc, lockorder, n)
             return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
     tok = parkprep(g)           # one token for every case: the first claim wins
