@@ -216,19 +216,6 @@ cdef inline object ring_rotate(chan c, object elem):
     return v
 
 
-cdef int chanpark_cleanup(chan c, waitq_t *q, Sudog sg) except -1:
-    """A parked send/recv was interrupted by an exception (deadlock,
-    KeyboardInterrupt): take its sudog off the queue if nobody completed it."""
-    gmp_lock(&c.lock)
-    if sg.queued:
-        wq_unlink(q, sg)
-        gmp_unlock(&c.lock)
-        Py_DECREF(sg)
-    else:
-        gmp_unlock(&c.lock)
-    return 0
-
-
 # ---- Go's full/empty/send/recv: each readiness test and each hand-over ------
 # is written here once; chansend, chanrecv and select (selfire, selectgo) use
 # them. Without c.lock, full/empty are racy guesses (relaxed loads) that the
@@ -337,8 +324,7 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
     sg.tok = parkprep(g)
     wq_enqueue(&c.sendq, sg)
     gmp_unlock(&c.lock)
-    if goparkx(wr_chan_send):
-        chanpark_cleanup(c, &c.sendq, sg)
+    if parkwait(&c.lock, &c.sendq, sg, wr_chan_send):
         gothrow(g)
     if not sg.success:
         raise Panic("send on closed channel")
@@ -398,8 +384,7 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     sg.tok = parkprep(g)
     wq_enqueue(&c.recvq, sg)
     gmp_unlock(&c.lock)
-    if goparkx(wr_chan_receive):
-        chanpark_cleanup(c, &c.recvq, sg)
+    if parkwait(&c.lock, &c.recvq, sg, wr_chan_receive):
         gothrow(g)
     ok[0] = sg.success
     v = sg.elem
@@ -409,9 +394,9 @@ cdef object chanrecv(chan c, bint block, bint *ok):
 
 cdef int closechan(chan c) except -1:
     """Closes c: every blocked receiver gets (None, False), every blocked
-    sender panics. Mirrors runtime/chan.go:closechan."""
-    cdef list woken = []
-    cdef Sudog sg
+    sender panics (their sudogs keep success False). Mirrors
+    runtime/chan.go:closechan."""
+    cdef list woken
     if c.isnil:
         raise Panic("close of nil channel")
     gmp_lock(&c.lock)
@@ -419,22 +404,10 @@ cdef int closechan(chan c) except -1:
         gmp_unlock(&c.lock)
         raise Panic("close of closed channel")
     c.closed = True
-    while True:
-        sg = wq_dequeue(&c.recvq)
-        if sg is None:
-            break
-        sg.success = False
-        woken.append(sg)
-    while True:
-        sg = wq_dequeue(&c.sendq)
-        if sg is None:
-            break
-        sg.success = False
-        woken.append(sg)
+    woken = wq_dequeueall(&c.recvq, None)
+    woken = wq_dequeueall(&c.sendq, woken)
     gmp_unlock(&c.lock)
-    for sg in woken:
-        sg.elem = None          # receivers get None; a sender's value is dropped
-        readysg(sg)
+    readyall(woken)             # a sender's value is dropped there
     return 0
 
 

@@ -1,17 +1,20 @@
 # Wait queues and parking (Go's runtime/sema.go and the sudog of runtime2.go):
-# the waitq_t of sudogs every channel and sync object parks on, and parkon.
+# the waitq_t of sudogs every channel and sync object parks on, the one
+# wake-all (wq_dequeueall + readyall) and the one cleanup after a park that
+# no waker ended (wq_withdraw), and parkon (parkenqueue + parkwait).
 
 # ---- wait queues ------------------------------------------------------------
 
-cdef inline void readysg(Sudog sg):
-    """Readies the G waiting on sg, which a partner completed (or a close
-    woke). Only a select needs to learn which of its sudogs won (g.param, read
-    and cleared by selectgo); a plain waiter reads sg itself, and g.param
-    would make a G <-> sudog cycle that outlives the goroutine until the
-    cyclic GC runs."""
+cdef inline int readysg(Sudog sg) except -1:
+    """Readies the G waiting on sg, which a partner completed (or a close or a
+    sync object's release woke). Call it with no lock held. Only a select
+    needs to learn which of its sudogs won (g.param, read and cleared by
+    selectgo); a plain waiter reads sg itself, and g.param would make a
+    G <-> sudog cycle that outlives the goroutine until the cyclic GC runs."""
     if sg.isselect:
         sg.g.param = sg
     goready(sg.g)
+    return 0
 
 
 cdef inline void wq_enqueue(waitq_t *q, Sudog sg) noexcept:
@@ -76,32 +79,88 @@ cdef class Sudog:
     pass
 
 
-# ---- sync: parking primitives with Go's semantics --------------------------
+cdef list wq_dequeueall(waitq_t *q, list woken):
+    """The wake-all half that runs under the queue's lock: claims every sudog
+    on q whose park can still be ended (wq_dequeue) and appends it to woken,
+    a new list if woken is None and there is one. Returns woken: still None
+    when q held nobody to wake, so a count of 0 never allocates. The caller
+    releases the lock, then calls readyall."""
+    cdef Sudog sg
+    while q.first != NULL:
+        sg = wq_dequeue(q)
+        if sg is None:
+            break
+        if woken is None:
+            woken = [sg]
+        else:
+            woken.append(sg)
+    return woken
 
-cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except -1:
-    """Enqueues the current G on q and parks it; lk is held on entry and
-    released before parking. Returns when a waker dequeued it and readied it
-    (handing it the resource). An exception thrown into the park means that
-    no waker claimed it (the park protocol, core/proc.pxi), so nothing was
-    handed over: the sudog is removed from q if still there, and the
-    exception raised."""
-    cdef G g = getg()
+
+cdef int readyall(list woken) except -1:
+    """The wake-all half that runs with no lock held: readies every sudog of
+    woken (None: nobody). A sender woken by close drops its value here,
+    outside the channel's lock (a receiver's elem is None already)."""
+    cdef Sudog sg
+    if woken is None:
+        return 0
+    for sg in woken:
+        sg.elem = None
+        readysg(sg)
+    return 0
+
+
+# ---- parking on a wait queue -------------------------------------------------
+
+cdef void wq_withdraw(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
+    """The one cleanup after a park that no waker ended (an exception thrown
+    into it), or a wait that gave up before parking: takes sg off q if it is
+    still there (a waker that dequeued it first, or wq_dequeue dropping it as
+    claimed, took it off already). Takes and releases lk; the queue's
+    reference is dropped after the unlock (never the last: the caller holds
+    sg)."""
+    gmp_lock(lk)
+    if sg.queued:
+        wq_unlink(q, sg)
+        gmp_unlock(lk)
+        Py_DECREF(sg)
+    else:
+        gmp_unlock(lk)
+
+
+cdef Sudog parkenqueue(gmp_lock_t *lk, waitq_t *q, object owner, G g):
+    """Puts g on q with a fresh park token (parkprep) and releases lk, held
+    on entry. The caller parks next (parkwait), or withdraws the sudog and
+    its token (wq_withdraw, parkcancel) if it does not park after all."""
     cdef Sudog sg = Sudog.__new__(Sudog)
     sg.g = g
     sg.c = owner
     sg.tok = parkprep(g)
     wq_enqueue(q, sg)
     gmp_unlock(lk)
+    return sg
+
+
+cdef int parkwait(gmp_lock_t *lk, waitq_t *q, Sudog sg, int32_t reason) except -1:
+    """Parks sg.g, which sg waits for on q (lk protects q, not held). Returns
+    0 when a waker dequeued and readied it (handing it the resource, or its
+    value). Returns 1 when an exception was thrown into the park: then no
+    waker claimed it (the park protocol, core/proc.pxi), nothing was handed
+    over, and sg is off q; the caller raises the exception with gothrow(g)
+    after any repair of its own (no try/except in the parked frames)."""
     if goparkx(reason):
-        gmp_lock(lk)
-        if sg.queued:
-            wq_unlink(q, sg)
-            gmp_unlock(lk)
-            Py_DECREF(sg)
-        else:
-            gmp_unlock(lk)
-        gothrow(g)
+        wq_withdraw(lk, q, sg)
+        return 1
     return 0
+
+
+cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except -1:
+    """Enqueues the current G on q and parks it; lk is held on entry and
+    released before parking. Returns 0 when a waker handed it the resource,
+    1 when an exception was thrown into the park (see parkwait: the caller
+    raises it with gothrow)."""
+    cdef G g = getg()
+    return parkwait(lk, q, parkenqueue(lk, q, owner, g), reason)
 
 
 cdef object gothrowexc(G g):

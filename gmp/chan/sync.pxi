@@ -18,7 +18,8 @@ cdef class Mutex:
             self.locked = True
             gmp_unlock(&self.lk)
             return
-        parkon(&self.lk, &self.waiters, self, wr_mutex_lock)
+        if parkon(&self.lk, &self.waiters, self, wr_mutex_lock):
+            gothrow(getg())
 
     def try_lock(self):
         gmp_lock(&self.lk)
@@ -40,7 +41,7 @@ cdef class Mutex:
             self.locked = False
         gmp_unlock(&self.lk)
         if sg is not None:
-            goready(sg.g)       # ownership passes straight to the waiter
+            readysg(sg)         # ownership passes straight to the waiter
 
     def __enter__(self):
         self.lock()
@@ -70,7 +71,8 @@ cdef class RWMutex:
             self.readers += 1
             gmp_unlock(&self.lk)
             return
-        parkon(&self.lk, &self.rwait, self, wr_rwmutex_rlock)
+        if parkon(&self.lk, &self.rwait, self, wr_rwmutex_rlock):
+            gothrow(getg())
 
     def runlock(self):
         cdef Sudog sg = None
@@ -85,7 +87,7 @@ cdef class RWMutex:
                 self.writer = True
         gmp_unlock(&self.lk)
         if sg is not None:
-            goready(sg.g)
+            readysg(sg)
 
     def lock(self):
         gmp_lock(&self.lk)
@@ -93,10 +95,11 @@ cdef class RWMutex:
             self.writer = True
             gmp_unlock(&self.lk)
             return
-        parkon(&self.lk, &self.wwait, self, wr_rwmutex_lock)
+        if parkon(&self.lk, &self.wwait, self, wr_rwmutex_lock):
+            gothrow(getg())
 
     def unlock(self):
-        cdef list woken = []
+        cdef list woken = None
         cdef Sudog sg
         gmp_lock(&self.lk)
         if not self.writer:
@@ -104,20 +107,16 @@ cdef class RWMutex:
             raise Panic("sync: Unlock of unlocked RWMutex")
         self.writer = False
         if not wq_empty(&self.rwait):
-            while True:
-                sg = wq_dequeue(&self.rwait)
-                if sg is None:
-                    break
-                self.readers += 1
-                woken.append(sg)
+            woken = wq_dequeueall(&self.rwait, None)
+            if woken is not None:
+                self.readers += len(woken)
         else:
             sg = wq_dequeue(&self.wwait)
             if sg is not None:
                 self.writer = True
-                woken.append(sg)
+                woken = [sg]
         gmp_unlock(&self.lk)
-        for sg in woken:
-            goready(sg.g)
+        readyall(woken)
 
     def rlocker(self):
         return _RLocker(self)
@@ -162,24 +161,16 @@ cdef class WaitGroup:
 
     def add(self, Py_ssize_t delta):
         cdef list woken = None
-        cdef Sudog sg
         gmp_lock(&self.lk)
         self.counter += delta
         if self.counter < 0:
             self.counter -= delta
             gmp_unlock(&self.lk)
             raise Panic("sync: negative WaitGroup counter")
-        if self.counter == 0 and not wq_empty(&self.waiters):
-            woken = []
-            while True:
-                sg = wq_dequeue(&self.waiters)
-                if sg is None:
-                    break
-                woken.append(sg)
+        if self.counter == 0:
+            woken = wq_dequeueall(&self.waiters, None)
         gmp_unlock(&self.lk)
-        if woken is not None:
-            for sg in woken:
-                goready(sg.g)
+        readyall(woken)
 
     def done(self):
         self.add(-1)
@@ -189,7 +180,8 @@ cdef class WaitGroup:
         if self.counter == 0:
             gmp_unlock(&self.lk)
             return
-        parkon(&self.lk, &self.waiters, self, wr_waitgroup_wait)
+        if parkon(&self.lk, &self.waiters, self, wr_waitgroup_wait):
+            gothrow(getg())
 
     def __repr__(self):
         return "<gmp.sync.WaitGroup counter=%d>" % self.counter
@@ -242,16 +234,12 @@ cdef class Cond:
 
     def wait(self):
         cdef G g = getg()
-        cdef Sudog sg = Sudog.__new__(Sudog)
+        cdef Sudog sg
         cdef bint interrupted
-        sg.g = g
-        sg.c = self
         # enqueue before unlocking L (Go's notifyListAdd): a signal between the
         # unlock and the park is not lost
         gmp_lock(&self.lk)
-        sg.tok = parkprep(g)
-        wq_enqueue(&self.waiters, sg)
-        gmp_unlock(&self.lk)
+        sg = parkenqueue(&self.lk, &self.waiters, self, g)
         try:
             self._unlock()
         except BaseException:
@@ -259,13 +247,11 @@ cdef class Cond:
             # Panic a program may catch): this G never parks, so its sudog
             # and token are withdrawn before the exception leaves; a signal
             # that took it meanwhile is absorbed and passed on
-            self._withdraw(sg)
+            wq_withdraw(&self.lk, &self.waiters, sg)
             if parkcancel(g, sg.tok, wr_cond_wait):
                 self.signal()
             raise
-        interrupted = goparkx(wr_cond_wait)
-        if interrupted:
-            self._withdraw(sg)
+        interrupted = parkwait(&self.lk, &self.waiters, sg, wr_cond_wait)
         # Go's Wait returns with L held, and so does this, also when it
         # raises: a lock() interrupted before it acquired L is retried, and
         # the first exception is raised once L is held
@@ -282,35 +268,17 @@ cdef class Cond:
         if exc is not None:
             raise exc
 
-    cdef bint _withdraw(self, Sudog sg):
-        """Takes sg off the wait list; False if it was still queued, True if
-        a signal (or broadcast) had dequeued it first."""
-        gmp_lock(&self.lk)
-        if sg.queued:
-            wq_unlink(&self.waiters, sg)
-            gmp_unlock(&self.lk)
-            Py_DECREF(sg)
-            return False
-        gmp_unlock(&self.lk)
-        return True
-
     def signal(self):
         cdef Sudog sg
         gmp_lock(&self.lk)
         sg = wq_dequeue(&self.waiters)
         gmp_unlock(&self.lk)
         if sg is not None:
-            goready(sg.g)
+            readysg(sg)
 
     def broadcast(self):
-        cdef list woken = []
-        cdef Sudog sg
+        cdef list woken
         gmp_lock(&self.lk)
-        while True:
-            sg = wq_dequeue(&self.waiters)
-            if sg is None:
-                break
-            woken.append(sg)
+        woken = wq_dequeueall(&self.waiters, None)
         gmp_unlock(&self.lk)
-        for sg in woken:
-            goready(sg.g)
+        readyall(woken)
