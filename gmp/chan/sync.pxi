@@ -96,7 +96,22 @@ cdef class RWMutex:
             gmp_unlock(&self.lk)
             return
         if parkon(&self.lk, &self.wwait, self, wr_rwmutex_lock):
+            self.writerleft()
             gothrow(getg())
+
+    cdef int writerleft(self) except -1:
+        """A waiting writer left without the lock (an exception was thrown
+        into its park). Readers queue behind a waiting writer (rlock) and
+        only a writer's unlock or the last runlock wakes anyone: when no
+        writer holds the lock or waits for it any more, the readers queued
+        behind this one get the lock now, or nothing would ever wake them."""
+        cdef list woken = None
+        gmp_lock(&self.lk)
+        if not self.writer and wq_empty(&self.wwait):
+            woken = self.readersin()
+        gmp_unlock(&self.lk)
+        readyall(woken)
+        return 0
 
     def unlock(self):
         cdef list woken = None
@@ -106,17 +121,25 @@ cdef class RWMutex:
             gmp_unlock(&self.lk)
             raise Panic("sync: Unlock of unlocked RWMutex")
         self.writer = False
-        if not wq_empty(&self.rwait):
-            woken = wq_dequeueall(&self.rwait, None)
-            if woken is not None:
-                self.readers += len(woken)
-        else:
+        # the waiting readers first; a waiting writer when none is left to
+        # wake: the reader queue may hold only readers whose park an
+        # exception ended (claimed, still queued until they run)
+        woken = self.readersin()
+        if woken is None:
             sg = wq_dequeue(&self.wwait)
             if sg is not None:
                 self.writer = True
                 woken = [sg]
         gmp_unlock(&self.lk)
         readyall(woken)
+
+    cdef list readersin(self):
+        """Claims every waiting reader and counts it as holding the lock;
+        returns them for readyall (None: there was none). self.lk held."""
+        cdef list woken = wq_dequeueall(&self.rwait, None)
+        if woken is not None:
+            self.readers += len(woken)
+        return woken
 
     def rlocker(self):
         return _RLocker(self)
