@@ -277,17 +277,30 @@ cdef inline object recv(chan c, Sudog sg):
 
 # ---- chansend, chanrecv, closechan ---------------------------------------------
 
+cdef int chanpark(chan c, Sudog sg, bint issend) except -1:
+    """Parks sg.g on c's send queue (issend) or receive queue until a partner
+    or close completes sg. Returns 1 without parking when the operation can
+    proceed after all (c changed while it was unlocked to make sg): the
+    caller starts over. Raises what was thrown into the park, sg withdrawn."""
+    cdef waitq_t *q = &c.sendq if issend else &c.recvq
+    gmp_lock(&c.lock)
+    if sendready(c) if issend else recvready(c):
+        gmp_unlock(&c.lock)
+        return 1
+    parkenqueue(&c.lock, q, sg)
+    if parkwait(&c.lock, q, sg, wr_chan_send if issend else wr_chan_receive):
+        gothrow(sg.g)
+    return 0
+
+
 cdef bint chansend(chan c, object ep, bint block) except -1:
     """Sends ep on c. Returns False only when block is False and it would
     block. Mirrors runtime/chan.go:chansend."""
     cdef Sudog sg
-    cdef G g
     if c.isnil:
         if not block:
             return False
-        parkprep(getg())        # only an interrupt can end this park
-        gopark(wr_chan_send_nilchan)
-        raise RuntimeError("gmp: unreachable: woke from a nil channel send")
+        parkforever(wr_chan_send_nilchan)
     # Fast path: a non-blocking send that cannot proceed fails without the lock.
     if not block and not sendready(c):
         return False
@@ -311,21 +324,10 @@ cdef bint chansend(chan c, object ep, bint block) except -1:
         return False
     # Block on the send queue.
     gmp_unlock(&c.lock)
-    g = getg()                  # may start the runtime: no lock held here
-    sg = Sudog.__new__(Sudog)
-    sg.g = g
+    sg = newsudog(getg(), c)    # getg may start the runtime: no lock held here
     sg.elem = ep
-    sg.c = c
-    gmp_lock(&c.lock)
-    if sendready(c):
-        # the state changed while unlocked: start over
-        gmp_unlock(&c.lock)
+    if chanpark(c, sg, True):
         return chansend(c, ep, block)
-    sg.tok = parkprep(g)
-    wq_enqueue(&c.sendq, sg)
-    gmp_unlock(&c.lock)
-    if parkwait(&c.lock, &c.sendq, sg, wr_chan_send):
-        gothrow(g)
     if not sg.success:
         raise Panic("send on closed channel")
     return True
@@ -336,15 +338,12 @@ cdef object chanrecv(chan c, bint block, bint *ok):
     drained, value None). Returns _WOULDBLOCK when block is False and it
     would block. Mirrors runtime/chan.go:chanrecv."""
     cdef Sudog sg
-    cdef G g
     cdef object v
     ok[0] = False
     if c.isnil:
         if not block:
             return _WOULDBLOCK
-        parkprep(getg())        # only an interrupt can end this park
-        gopark(wr_chan_receive_nilchan)
-        raise RuntimeError("gmp: unreachable: woke from a nil channel receive")
+        parkforever(wr_chan_receive_nilchan)
     # Fast path: a non-blocking receive on an empty channel fails without the
     # lock (as chan.go: empty is read before closed, then again after).
     if not block and empty(c):
@@ -373,19 +372,9 @@ cdef object chanrecv(chan c, bint block, bint *ok):
         gmp_unlock(&c.lock)
         return _WOULDBLOCK
     gmp_unlock(&c.lock)
-    g = getg()
-    sg = Sudog.__new__(Sudog)
-    sg.g = g
-    sg.c = c
-    gmp_lock(&c.lock)
-    if recvready(c):
-        gmp_unlock(&c.lock)
+    sg = newsudog(getg(), c)
+    if chanpark(c, sg, False):
         return chanrecv(c, block, ok)
-    sg.tok = parkprep(g)
-    wq_enqueue(&c.recvq, sg)
-    gmp_unlock(&c.lock)
-    if parkwait(&c.lock, &c.recvq, sg, wr_chan_receive):
-        gothrow(g)
     ok[0] = sg.success
     v = sg.elem
     sg.elem = None

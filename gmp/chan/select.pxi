@@ -348,16 +348,12 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         return selpair(dflt, None)
     selunlock(sc, lockorder, n)
     if n == 0:
-        parkprep(getg())        # only an interrupt can end this park
-        gopark(wr_select_nocases)
-        raise RuntimeError("gmp: unreachable: woke from an empty select")
+        parkforever(wr_select_nocases)
     # pass 2: enqueue on every channel, then park
     g = getg()
     sgs = []
     for i in range(n):
-        sg = Sudog.__new__(Sudog)
-        sg.g = g
-        sg.c = <object>sc[i].c
+        sg = newsudog(g, <object>sc[i].c)
         sg.isselect = True
         sg.caseidx = i
         if sc[i].kind == CASE_SEND:

@@ -128,17 +128,21 @@ cdef void wq_withdraw(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
         gmp_unlock(lk)
 
 
-cdef Sudog parkenqueue(gmp_lock_t *lk, waitq_t *q, object owner, G g):
-    """Puts g on q with a fresh park token (parkprep) and releases lk, held
-    on entry. The caller parks next (parkwait), or withdraws the sudog and
-    its token (wq_withdraw, parkcancel) if it does not park after all."""
+cdef Sudog newsudog(G g, object owner):
+    """A sudog for g waiting on owner (a chan or a sync object)."""
     cdef Sudog sg = Sudog.__new__(Sudog)
     sg.g = g
     sg.c = owner
-    sg.tok = parkprep(g)
+    return sg
+
+
+cdef void parkenqueue(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
+    """Puts sg on q with a fresh park token for sg.g (parkprep) and releases
+    lk, held on entry. The caller parks next (parkwait), or withdraws the
+    sudog and its token (wq_withdraw, parkcancel) if it does not park."""
+    sg.tok = parkprep(sg.g)
     wq_enqueue(q, sg)
     gmp_unlock(lk)
-    return sg
 
 
 cdef int parkwait(gmp_lock_t *lk, waitq_t *q, Sudog sg, int32_t reason) except -1:
@@ -159,8 +163,18 @@ cdef int parkon(gmp_lock_t *lk, waitq_t *q, object owner, int32_t reason) except
     released before parking. Returns 0 when a waker handed it the resource,
     1 when an exception was thrown into the park (see parkwait: the caller
     raises it with gothrow)."""
-    cdef G g = getg()
-    return parkwait(lk, q, parkenqueue(lk, q, owner, g), reason)
+    cdef Sudog sg = newsudog(getg(), owner)
+    parkenqueue(lk, q, sg)
+    return parkwait(lk, q, sg, reason)
+
+
+cdef int parkforever(int32_t reason) except -1:
+    """Parks the current G where no waker can find it (a nil channel, an
+    empty select: Go's gopark with no unlock function): only an exception
+    thrown into the park ends it, and that is what this raises."""
+    parkprep(getg())
+    gopark(reason)
+    raise RuntimeError("gmp: unreachable: a park no waker can end was ended (%d)" % reason)
 
 
 cdef object gothrowexc(G g):

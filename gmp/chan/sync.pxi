@@ -1,8 +1,21 @@
 # Go's sync package over the wait queues of sema.pxi: Mutex, RWMutex,
 # WaitGroup, Once, Cond. gmp.sync re-exports them.
 
+cdef class _Locker:
+    """lock()/unlock() as a context manager (Go's sync.Locker): the base of
+    Mutex, RWMutex and RWMutex.rlocker()'s locker."""
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+        return False
+
+
 @cython.final
-cdef class Mutex:
+cdef class Mutex(_Locker):
     """sync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
     lock in FIFO order (Go's starvation mode), parking only the goroutine."""
     cdef gmp_lock_t lk
@@ -43,17 +56,9 @@ cdef class Mutex:
         if sg is not None:
             readysg(sg)         # ownership passes straight to the waiter
 
-    def __enter__(self):
-        self.lock()
-        return self
-
-    def __exit__(self, *exc):
-        self.unlock()
-        return False
-
 
 @cython.final
-cdef class RWMutex:
+cdef class RWMutex(_Locker):
     """sync.RWMutex: lock/unlock for writers, rlock/runlock for readers.
     A waiting writer blocks new readers (Go's writer preference)."""
     cdef gmp_lock_t lk
@@ -144,16 +149,8 @@ cdef class RWMutex:
     def rlocker(self):
         return _RLocker(self)
 
-    def __enter__(self):
-        self.lock()
-        return self
 
-    def __exit__(self, *exc):
-        self.unlock()
-        return False
-
-
-class _RLocker:
+class _RLocker(_Locker):
     def __init__(self, rw):
         self._rw = rw
 
@@ -162,14 +159,6 @@ class _RLocker:
 
     def unlock(self):
         self._rw.runlock()
-
-    def __enter__(self):
-        self._rw.rlock()
-        return self
-
-    def __exit__(self, *exc):
-        self._rw.runlock()
-        return False
 
 
 @cython.final
@@ -261,8 +250,9 @@ cdef class Cond:
         cdef bint interrupted
         # enqueue before unlocking L (Go's notifyListAdd): a signal between the
         # unlock and the park is not lost
+        sg = newsudog(g, self)
         gmp_lock(&self.lk)
-        sg = parkenqueue(&self.lk, &self.waiters, self, g)
+        parkenqueue(&self.lk, &self.waiters, sg)
         try:
             self._unlock()
         except BaseException:
