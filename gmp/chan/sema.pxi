@@ -128,7 +128,7 @@ cdef void wq_withdraw(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
         gmp_unlock(lk)
 
 
-cdef Sudog newsudog(G g, object owner):
+cdef inline Sudog newsudog(G g, object owner):
     """A sudog for g waiting on owner (a chan or a sync object)."""
     cdef Sudog sg = Sudog.__new__(Sudog)
     sg.g = g
@@ -136,7 +136,7 @@ cdef Sudog newsudog(G g, object owner):
     return sg
 
 
-cdef void parkenqueue(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
+cdef inline void parkenqueue(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
     """Puts sg on q with a fresh park token for sg.g (parkprep) and releases
     lk, held on entry. The caller parks next (parkwait), or withdraws the
     sudog and its token (wq_withdraw, parkcancel) if it does not park."""
@@ -145,7 +145,7 @@ cdef void parkenqueue(gmp_lock_t *lk, waitq_t *q, Sudog sg) noexcept:
     gmp_unlock(lk)
 
 
-cdef int parkwait(gmp_lock_t *lk, waitq_t *q, Sudog sg, int32_t reason) except -1:
+cdef inline int parkwait(gmp_lock_t *lk, waitq_t *q, Sudog sg, int32_t reason) except -1:
     """Parks sg.g, which sg waits for on q (lk protects q, not held). Returns
     0 when a waker dequeued and readied it (handing it the resource, or its
     value). Returns 1 when an exception was thrown into the park: then no
