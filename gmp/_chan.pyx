@@ -1,8 +1,18 @@
 # cython: language_level=3, embedsignature=True
 """gmp._chan: channels, select and the sync primitives.
 
-Mirrors Go's runtime/chan.go (hchan, chansend, chanrecv, closechan),
-runtime/select.go (selectgo) and the parking parts of sync (sema.go).
+This file only assembles the concept files in gmp/chan/, one C translation
+unit, so that cdef inline helpers inline across them:
+  chan/sema.pxi         wait queues and sudogs, readysg, the wake-all
+                        (wq_dequeueall + readyall), the park cleanup
+                        (wq_withdraw), parkon (Go's sema.go, runtime2.go sudog)
+  chan/chan.pxi         the chan type and its ring, Go's full/empty/send/recv,
+                        chansend, chanrecv, closechan (Go's chan.go)
+  chan/select.pxi       select: case parsing, lock order, selectgo (select.go)
+  chan/sync.pxi         Mutex, RWMutex, WaitGroup, Once, Cond (Go's sync)
+  chan/export_test.pxi  the hooks tests use (Go's export_test.go)
+Its C declarations are in gmp/includes/chanapi.pxd (Python.h) and
+gmp/includes/chanop.pxd (gmp_chanop.h).
 
 Invariants (as chan.go):
   At least one of c.sendq and c.recvq is empty, except for an unbuffered
