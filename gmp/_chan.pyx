@@ -26,16 +26,16 @@ a chan lock is never held while another kind of lock is taken, a G is
 readied, or a reference is dropped (a DECREF can run arbitrary Python).
 """
 cimport cython
-from libc.stdint cimport int32_t, uint32_t, int64_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, uintptr_t
 from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from gmp.includes.rt cimport *
 from gmp.includes.chanapi cimport *
 from gmp.includes.chanop cimport gmp_chanop_install
-from gmp._core cimport G, M, getm, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, fastrandn, wr_chan_receive, \
-    wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
-    wr_chan_send_nilchan, wr_semacquire, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
+from gmp._core cimport G, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
+    wr_chan_receive, wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
+    wr_chan_send_nilchan, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait, _Gdead
 
 from gmp._core import Panic
