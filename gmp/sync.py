@@ -1,6 +1,10 @@
 """gmp.sync: Go's sync package, and x/sync/errgroup's Group as ErrGroup.
 Blocking parks only the calling goroutine (a plain thread blocks on an OS
-semaphore with the GIL released)."""
+semaphore with the GIL released).
+
+Mutex, RWMutex, WaitGroup, Once and Cond live in the gmp._chan extension
+(gmp/chan/sync.pxi, parking on the wait queues of gmp/chan/sema.pxi) and
+are re-exported here; ErrGroup is written here, over them."""
 from gmp._core import go as _go, GoExit as _GoExit, Panic as _Panic
 from gmp._chan import (
     WaitGroup as WaitGroup,

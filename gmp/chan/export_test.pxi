@@ -1,0 +1,21 @@
+# ---- probes for tests (Go's export_test.go) ---------------------------------
+
+cdef int wq_len(chan c, waitq_t *q) noexcept:
+    """How many sudogs are on q, one of c's queues (claimed ones included)."""
+    cdef int n = 0
+    cdef PyObject *x
+    gmp_lock(&c.lock)
+    x = q.first
+    while x != NULL:
+        n += 1
+        x = <PyObject *>(<Sudog>x).next if (<Sudog>x).next is not None else NULL
+    gmp_unlock(&c.lock)
+    return n
+
+
+def _recvq_len(chan c):
+    return wq_len(c, &c.recvq)
+
+
+def _sendq_len(chan c):
+    return wq_len(c, &c.sendq)
