@@ -8,7 +8,7 @@ import pytest
 
 import gmp
 from gmp import _chan
-from conftest import wait_until
+from gmptest import wait_until
 
 
 def recv_via(how, ch):

@@ -5,15 +5,11 @@ import os
 import subprocess
 import sys
 
-PROG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs", "fastrand_prog.py")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from gmptest import run_program
 
 
 def draws(seed):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [ROOT])
-    r = subprocess.run([sys.executable, PROG, str(seed)], env=env, capture_output=True,
-                       text=True, timeout=60)
+    r = run_program("fastrand_prog.py", seed)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 4
@@ -37,11 +33,7 @@ def test_different_seeds_differ():
 
 def test_unseeded_processes_differ():
     # without a seed each process starts from the clock: runs do not repeat
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [ROOT])
-    code = "from gmp import _core; print(_core._fastrandn(1 << 31, 8))"
-    outs = {subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                           text=True, timeout=60).stdout for _ in range(2)}
+    outs = {run_program("fastrand_prog.py", "unseeded").stdout for _ in range(2)}
     assert len(outs) == 2
 
 

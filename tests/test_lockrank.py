@@ -10,18 +10,17 @@ import pytest
 
 from gmp import _core
 
-PROG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "programs", "lockrank_prog.py")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from gmptest import child_env, program
 
 debug_only = pytest.mark.skipif(not _core._debug_build(),
                                 reason="needs a GMP_DEBUG build (GMP_DEBUG=1 pip install -e .)")
 
 
 def run_prog(*args):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] + [ROOT])
+    env = child_env()
     env.pop("PYTHONFAULTHANDLER", None)
-    return subprocess.run([sys.executable, PROG, *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, program("lockrank_prog.py"), *args], env=env,
+                          capture_output=True,
                           text=True, timeout=60)
 
 

@@ -15,7 +15,7 @@ cdef class chan:
 
     def __cinit__(self, size=0):
         cdef Py_ssize_t n
-        gmp_lock_init(&self.lock)
+        gmp_lock_init_rank(&self.lock, GMP_LR_CHAN)
         if size is None:
             self.isnil = True
             return
@@ -182,6 +182,7 @@ nilchan = chan(None)
 
 cdef inline void ring_put(chan c, PyObject *v) noexcept:
     """Appends v at sendx; the caller checked qcount < cap."""
+    GMP_ASSERT_HELD(&c.lock)
     Py_INCREF(<object>v)
     c.buf[c.sendx] = v
     c.sendx += 1
@@ -192,6 +193,7 @@ cdef inline void ring_put(chan c, PyObject *v) noexcept:
 
 cdef inline object ring_take(chan c):
     """Removes the value at recvx; the caller checked qcount > 0."""
+    GMP_ASSERT_HELD(&c.lock)
     cdef object v = <object>c.buf[c.recvx]
     Py_DECREF(v)                    # the ring's reference moves to v
     c.buf[c.recvx] = NULL
@@ -205,6 +207,7 @@ cdef inline object ring_take(chan c):
 cdef inline object ring_rotate(chan c, object elem):
     """Full buffer with a blocked sender: takes the head and puts the
     sender's elem at the tail (sendx follows recvx round the full ring)."""
+    GMP_ASSERT_HELD(&c.lock)
     cdef object v = <object>c.buf[c.recvx]
     Py_DECREF(v)
     Py_INCREF(elem)
@@ -266,6 +269,7 @@ cdef inline object recv(chan c, Sudog sg):
     releases its locks, then readies sg. Clearing sg.elem here frees nothing:
     the result or the ring still holds that value."""
     cdef object v
+    GMP_ASSERT_HELD(&c.lock)
     if c.cap == 0:
         v = sg.elem
     else:

@@ -23,7 +23,7 @@ cdef class Mutex(_Locker):
     cdef waitq_t waiters
 
     def __cinit__(self):
-        gmp_lock_init(&self.lk)
+        gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def lock(self):
         gmp_lock(&self.lk)
@@ -68,7 +68,7 @@ cdef class RWMutex(_Locker):
     cdef waitq_t wwait
 
     def __cinit__(self):
-        gmp_lock_init(&self.lk)
+        gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def rlock(self):
         gmp_lock(&self.lk)
@@ -169,7 +169,7 @@ cdef class WaitGroup:
     cdef waitq_t waiters
 
     def __cinit__(self):
-        gmp_lock_init(&self.lk)
+        gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def add(self, Py_ssize_t delta):
         cdef list woken = None
@@ -234,7 +234,7 @@ cdef class Cond:
     cdef object _unlock
 
     def __cinit__(self, L):
-        gmp_lock_init(&self.lk)
+        gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
         self.L = L
         if hasattr(L, "lock") and hasattr(L, "unlock"):
             self._lock, self._unlock = L.lock, L.unlock

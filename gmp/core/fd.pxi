@@ -94,7 +94,7 @@ cdef class PollDesc:
         self.fd = -1
         self.rg = NULL
         self.wg = NULL
-        gmp_lock_init(&self.lock)
+        gmp_lock_init_rank(&self.lock, GMP_LR_POLLDESC)
         if fd < 0:
             raise ValueError("gmp: bad file descriptor %d" % fd)
         netpollinit()

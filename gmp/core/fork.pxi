@@ -64,12 +64,12 @@ cdef void forkchild_c() noexcept nogil:
         np_rearm = 1
     np.nwaiters = 0
     np.wakesig = 0
-    gmp_lock_init(&sched.lock)
-    gmp_lock_init(&sched.runq.lock)
-    gmp_lock_init(&allglock)
+    gmp_lock_init_rank(&sched.lock, GMP_LR_SCHED)
+    gmp_lock_init_rank(&sched.runq.lock, GMP_LR_GQUEUE)
+    gmp_lock_init_rank(&allglock, GMP_LR_ALLG)
     for i in range(MAXPROCS):
         if sched.allreadyq[i] != NULL:
-            gmp_lock_init(&sched.allreadyq[i].lock)
+            gmp_lock_init_rank(&sched.allreadyq[i].lock, GMP_LR_GQUEUE)
 
 
 pthread_atfork(NULL, NULL, forkchild_c)
@@ -143,7 +143,7 @@ cdef int forkreset_net() except -1:
         if pdtab[fd] == NULL:
             continue
         pd = <PollDesc>pdtab[fd]
-        gmp_lock_init(&pd.lock)
+        gmp_lock_init_rank(&pd.lock, GMP_LR_POLLDESC)
         if pd.rg != NULL:
             forkgrave.append(<object>pd.rg)
             Py_DECREF(<object>pd.rg)

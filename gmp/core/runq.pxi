@@ -88,7 +88,7 @@ cdef void *runqsteal(runq_t *dst, runq_t *src) noexcept nogil:
 # ---- gqueue_t: locked unbounded FIFO -----------------------------------
 
 cdef void gq_init(gqueue_t *q) noexcept nogil:
-    gmp_lock_init(&q.lock)
+    gmp_lock_init_rank(&q.lock, GMP_LR_GQUEUE)
     q.buf = NULL
     q.cap = 0
     q.head = 0
@@ -111,6 +111,7 @@ cdef int gq_grow(gqueue_t *q) noexcept nogil:
 
 cdef inline int gq_push_locked(gqueue_t *q, void *g) noexcept nogil:
     """Appends an owned reference. q.lock must be held."""
+    GMP_ASSERT_HELD(&q.lock)
     if <uint32_t>q.n == q.cap:
         if gq_grow(q) < 0:
             return -1
@@ -121,6 +122,7 @@ cdef inline int gq_push_locked(gqueue_t *q, void *g) noexcept nogil:
 cdef inline void *gq_pop_locked(gqueue_t *q) noexcept nogil:
     """Takes the head (an owned reference) or NULL. q.lock must be held."""
     cdef void *g
+    GMP_ASSERT_HELD(&q.lock)
     if q.n == 0:
         return NULL
     g = q.buf[q.head]

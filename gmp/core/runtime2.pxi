@@ -32,13 +32,13 @@ cdef sched_t sched
 gq_init(&sched.runq)
 
 
-gmp_lock_init(&sched.lock)
+gmp_lock_init_rank(&sched.lock, GMP_LR_SCHED)
 sched.nprocs = 0
 
 cdef list allp = []             # P objects, index = P id
 cdef PyObject *allghead = NULL  # every live goroutine, newest first (strong refs)
 cdef gmp_lock_t allglock        # protects allghead and every g.allnext/allprev
-gmp_lock_init(&allglock)
+gmp_lock_init_rank(&allglock, GMP_LR_ALLG)
 
 
 cdef inline void allgadd(G g) noexcept:
@@ -166,7 +166,7 @@ cdef class P:
 
     def __cinit__(self):
         gq_init(&self.readyq)
-        gmp_lock_init(&self.timerlock)
+        gmp_lock_init_rank(&self.timerlock, GMP_LR_TIMERS)
         self.gfree = []
         self.timers = NULL
         self.ntimers = 0

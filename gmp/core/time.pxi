@@ -82,6 +82,7 @@ cdef int timerpush(P p, int64_t when, uint64_t seq, void *t) noexcept nogil:
     """Adds an entry. p.timerlock must be held."""
     cdef timerent_t *nh
     cdef int32_t ncap
+    GMP_ASSERT_HELD(&p.timerlock)
     if p.ntimers == p.timerscap:
         ncap = p.timerscap * 2 if p.timerscap else 16
         nh = <timerent_t *>realloc(p.timers, ncap * sizeof(timerent_t))
@@ -99,6 +100,7 @@ cdef int timerpush(P p, int64_t when, uint64_t seq, void *t) noexcept nogil:
 
 cdef void timerpop(P p) noexcept nogil:
     """Removes the top entry (the caller took its reference). p.timerlock must be held."""
+    GMP_ASSERT_HELD(&p.timerlock)
     p.ntimers -= 1
     if p.ntimers > 0:
         p.timers[0] = p.timers[p.ntimers]

@@ -1,6 +1,7 @@
 """Seeded fastrand draws, run in a subprocess by tests/test_fastrand.py:
 
     python tests/programs/fastrand_prog.py SEED
+    python tests/programs/fastrand_prog.py unseeded
 
 The main thread draws before seeding (so it is re-seeded, not fresh), then
 seeds; the main thread draws, then two threads, one after the other, draw.
@@ -30,4 +31,7 @@ def main(seed):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    if sys.argv[1] == "unseeded":           # eight draws from the clock's seed
+        print(_core._fastrandn(N, 8))
+    else:
+        main(int(sys.argv[1]))
