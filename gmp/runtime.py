@@ -1,4 +1,6 @@
 """gmp.runtime: Go's runtime package (the parts that make sense in Python)."""
+from __future__ import annotations
+
 from gmp._core import (
     gomaxprocs as gomaxprocs,
     num_goroutine as num_goroutine,
@@ -22,15 +24,18 @@ class Float64Histogram:
 
     __slots__ = ("counts", "buckets")
 
-    def __init__(self, counts, buckets):
+    counts: list[int]
+    buckets: list[float]
+
+    def __init__(self, counts: list[int], buckets: list[float]) -> None:
         self.counts = counts
         self.buckets = buckets
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Float64Histogram(total=%d)" % sum(self.counts)
 
 
-def metrics():
+def metrics() -> dict[str, int | Float64Histogram]:
     """A snapshot of the runtime's metrics under Go's runtime/metrics names:
 
     /sched/goroutines:goroutines   goroutines alive
