@@ -84,7 +84,7 @@ class ErrGroup:
         else:
             self._sem = _chan(int(n))
 
-    def go(self, fn: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+    def go(self, fn: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs) -> None:
         """Runs fn(*args, **kwargs) in a new goroutine of the group, first
         waiting for a free slot when a limit is set."""
         sem = self._sem
@@ -93,7 +93,7 @@ class ErrGroup:
         self._wg.add(1)
         _go(self._run, sem, fn, args, kwargs)
 
-    def try_go(self, fn: Callable[_P, object], /, *args: _P.args, **kwargs: _P.kwargs) -> bool:
+    def try_go(self, fn: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs) -> bool:
         """Like go(), but returns False instead of waiting for a free slot."""
         sem = self._sem
         if sem is not None and not sem.send_nowait(None):
