@@ -1,8 +1,8 @@
 # Type stubs for gmp._chan (Cython): channels, select and the sync
 # primitives. Public names are re-exported by gmp and gmp.sync.
 from collections.abc import Callable, Iterator
-from types import TracebackType
-from typing import Any, Final, Generic, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, final, overload
+from types import GenericAlias, TracebackType
+from typing import Any, Final, Generic, Literal, NoReturn, ParamSpec, Protocol, TypeAlias, TypeVar, final, overload
 
 from typing_extensions import Self
 
@@ -16,6 +16,7 @@ class chan(Generic[_T]):
     for type checkers; ``chan(None)`` is the nil channel (``gmp.nilchan``)."""
 
     def __new__(cls, size: int | None = 0) -> Self: ...
+    def __class_getitem__(cls, item: Any, /) -> GenericAlias: ...
     @property
     def cap(self) -> int: ...
     @property
@@ -76,7 +77,9 @@ _S5 = TypeVar("_S5")
 _S6 = TypeVar("_S6")
 _S7 = TypeVar("_S7")
 
-# one overload per number of cases, 1 to 8 (select's cases fit its stack arrays up to 8)
+# one overload per number of cases, 0 to 8 (select's cases fit its stack arrays up to 8)
+@overload
+def select() -> NoReturn: ...  # Go's select {}: blocks forever (or raises Deadlock)
 @overload
 def select(
     c0: Callable[[], _R0] | tuple[Callable[[_S0], _R0], _S0] | _Default[_R0],
@@ -157,8 +160,14 @@ def select(
     tuple[Literal[0], _R0] | tuple[Literal[1], _R1] | tuple[Literal[2], _R2] | tuple[Literal[3], _R3]
     | tuple[Literal[4], _R4] | tuple[Literal[5], _R5] | tuple[Literal[6], _R6] | tuple[Literal[7], _R7]
 ): ...
+# 9 cases or more, or cases passed with *: any index, any value. (A call with
+# *args picks this overload first; a literal call of 1-8 cases never gets here,
+# so that a send case whose value does not fit its channel is an error.)
 @overload
-def select(*cases: _AnyCase) -> tuple[int, Any]: ...
+def select(
+    c0: _AnyCase, c1: _AnyCase, c2: _AnyCase, c3: _AnyCase, c4: _AnyCase, c5: _AnyCase,
+    c6: _AnyCase, c7: _AnyCase, c8: _AnyCase, /, *more: _AnyCase,
+) -> tuple[int, Any]: ...
 
 # ---- sync ---------------------------------------------------------------------
 
