@@ -7,7 +7,9 @@
 # 3. stubtest: the stubs of the Cython modules (gmp/_core.pyi, gmp/_chan.pyi)
 #    and the inline annotations against the compiled package, with
 #    ci/stubtest-allowlist.txt (every entry says why);
-# 4. tests/test_typing.py (reveal_type of chan[int]().recv_ok(), misuse that
+# 4. pyright (where node is installed): strict on examples/ and the typed
+#    program, as a pyright user's code meets the stubs; basic on gmp/;
+# 5. tests/test_typing.py (reveal_type of chan[int]().recv_ok(), misuse that
 #    must be rejected, chan[int] at run time, the package ships py.typed).
 #
 #   ci/typing.sh [PYTHON]       (default: python3.11, else python3)
@@ -34,6 +36,16 @@ step "mypy --strict examples/ tests/typing/ gmp/" \
 step "python -m mypy.stubtest gmp (allowlist: ci/stubtest-allowlist.txt)" \
   "$venv/bin/python" -m mypy.stubtest gmp --allowlist ci/stubtest-allowlist.txt \
     --mypy-config-file /dev/null
+
+if command -v node >/dev/null; then
+  printf '{"typeCheckingMode": "strict", "extraPaths": ["%s"]}\n' "$root" >"$work/pyright-strict.json"
+  step "pyright --strict examples/ tests/typing/ (pyright: basic on gmp/)" bash -c "
+    '$venv/bin/pyright' -p '$work/pyright-strict.json' --pythonpath '$venv/bin/python' \
+      examples tests/typing/uses_every_module.py &&
+    '$venv/bin/pyright' --pythonpath '$venv/bin/python' gmp"
+else
+  echo "typing: pyright: SKIP (no node on this machine)"
+fi
 
 step "pytest tests/test_typing.py" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_typing.py

@@ -87,7 +87,7 @@ def serve(ln: net.Listener) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--addr", default="127.0.0.1:8080")
     a = ap.parse_args(argv)
     ln = net.listen("tcp", a.addr)

@@ -98,7 +98,7 @@ def _norm(e: _Err | None) -> _Err | None:
     classes stands for itself (err() makes a new instance each time);
     anything else (a user context's err, a given cause) is kept as is."""
     if type(e) is Canceled or type(e) is DeadlineExceeded:
-        return type(e)
+        return type(e)  # pyright: ignore[reportReturnType]  # a class of ours, an _Err
     return e
 
 

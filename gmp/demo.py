@@ -19,6 +19,7 @@ import sys
 import time
 
 import gmp
+import gmp._core
 from gmp import runtime
 
 

@@ -16,7 +16,6 @@ import time as pytime
 from typing import Any, Literal, assert_type
 
 import gmp
-import gmp.context
 import gmp.debug
 import gmp.monkey
 import gmp.net
@@ -157,6 +156,7 @@ def syncs() -> None:
     assert_type(g.ctx, context.Context)
     g2, ctx = gmp.sync.ErrGroup.with_context(context.background())
     assert_type(g2, gmp.sync.ErrGroup)
+    assert_type(ctx, context.Context)
     g2.wait()
 
 
