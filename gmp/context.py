@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math as _math
 import time as _time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gmp._core import go as _go, Panic as _Panic
@@ -500,7 +500,7 @@ def with_timeout(parent: Context, timeout: float) -> tuple[Context, Callable[[],
     return with_deadline(parent, _time.time() + _seconds(timeout, "timeout"))
 
 
-def with_value(parent: Context, key: Hashable, val: Any) -> Context:
+def with_value(parent: Context, key: object, val: Any) -> Context:
     """A copy of parent in which ``value(key)`` is val. Keys are compared
     with ``is`` then ``==``; use a private object as the key, as in Go."""
     if parent is None:

@@ -38,7 +38,6 @@ from urllib.parse import parse_qs
 from gmp._core import _goroutines, _started, stack as _stack
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from wsgiref.simple_server import WSGIServer
     from wsgiref.types import StartResponse, WSGIEnvironment
 
