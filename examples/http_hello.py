@@ -8,6 +8,8 @@ The response is fixed (no Date header) so that a load generator can check
 it byte for byte: `python -m bench.echo --http` runs it under the same
 load generator as the echo servers.
 """
+from __future__ import annotations
+
 import argparse
 import sys
 
@@ -21,7 +23,7 @@ BAD = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r
 MAX_HEADER = 65536
 
 
-def split_requests(buf):
+def split_requests(buf: bytes) -> tuple[int, bytes, bool, bool]:
     """Takes the complete requests off the front of buf.
     Returns (count, rest, close, bad): close when a request asked for
     Connection: close (or is HTTP/1.0 without keep-alive), bad when the
@@ -57,7 +59,7 @@ def split_requests(buf):
             return count, b"", True, False
 
 
-def handle(c):
+def handle(c: net.Conn) -> None:
     buf = b""
     try:
         while True:
@@ -79,19 +81,20 @@ def handle(c):
         c.close()
 
 
-def serve(ln):
+def serve(ln: net.Listener) -> None:
     for c in ln:
         gmp.go(handle, c)
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--addr", default="127.0.0.1:8080")
     a = ap.parse_args(argv)
     ln = net.listen("tcp", a.addr)
     print("listening on http://%s/ (GOMAXPROCS=%d)" % (ln.addr, gmp.runtime.gomaxprocs()),
           flush=True)
     serve(ln)
+    return 0
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from gmp._core cimport G, getg, gopark, goparkx, gothrow, goready, parkprep, par
     wr_chan_send_nilchan, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait, _Gdead
 
+from types import GenericAlias
 from gmp._core import Panic
 from gmp import _core
 

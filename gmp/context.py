@@ -25,14 +25,32 @@ ctx.err()`` starts a fresh traceback every time. Test it as Go's
 context.Canceled:``; for code written against sentinels, an instance also
 compares equal (``==``) to its class and to any other instance of it.
 ``CanceledError`` and ``DeadlineExceededError`` are other names of the two
-classes.
+classes. ``DeadlineExceeded`` subclasses ``gmp.net.DeadlineExceededError``
+("i/o timeout", Go's os.ErrDeadlineExceeded), so one ``except`` sees a
+deadline from either package.
 """
+from __future__ import annotations
+
 import math as _math
 import time as _time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gmp._core import go as _go, Panic as _Panic
+from gmp._core import go as _go, Panic as _Panic, DeadlineExceededError as _DeadlineError
 from gmp._chan import chan as _chan, nilchan as _nilchan, select as _select, Mutex as _Mutex
 from gmp.time import after_func as _after_func
+
+if TYPE_CHECKING:
+    from gmp._chan import chan
+    from gmp.time import Timer as _Timer
+
+    class _CancelCauseFunc(Protocol):
+        """What with_cancel_cause returns beside the context: cancel(cause=None)."""
+        def __call__(self, cause: BaseException | None = None, /) -> None: ...
+
+    # what a cancelled context stores as its err or cause: one of the two
+    # error classes (standing for a fresh instance), or an exception
+    _Err = BaseException | type[BaseException]
 
 __all__ = [
     "Context", "background", "todo", "with_cancel", "with_cancel_cause", "with_timeout",
@@ -50,15 +68,15 @@ class _CtxError:
 
     _msg = ""
 
-    def __init__(self, *args):
+    def __init__(self, *args: object) -> None:
         super().__init__(*(args or (self._msg,)))
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if other is type(self) or type(other) is type(self):
             return True
         return NotImplemented
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(type(self))
 
 
@@ -67,9 +85,11 @@ class Canceled(_CtxError, Exception):
     _msg = "context canceled"
 
 
-class DeadlineExceeded(_CtxError, TimeoutError):
+class DeadlineExceeded(_CtxError, _DeadlineError):
     """The context's deadline passed: ``ctx.err()`` is an instance of it.
-    A TimeoutError, as Go's DeadlineExceeded reports Timeout() true."""
+    A TimeoutError, and a gmp.net.DeadlineExceededError (the root of gmp's
+    deadline errors), with ``timeout()`` true, as Go's DeadlineExceeded
+    reports Timeout() true."""
     _msg = "context deadline exceeded"
 
 
@@ -77,23 +97,23 @@ CanceledError = Canceled
 DeadlineExceededError = DeadlineExceeded
 
 
-def _norm(e):
+def _norm(e: _Err | None) -> _Err | None:
     """An err or cause as stored in a cancelled context: one of our error
     classes stands for itself (err() makes a new instance each time);
     anything else (a user context's err, a given cause) is kept as is."""
     if type(e) is Canceled or type(e) is DeadlineExceeded:
-        return type(e)
+        return type(e)  # pyright: ignore[reportReturnType]  # a class of ours, an _Err
     return e
 
 
-def _fresh(e):
+def _fresh(e: _Err | None) -> BaseException | None:
     """What err()/cause() return for a stored e: invariant: never a shared
     instance of Canceled or DeadlineExceeded."""
     if e is Canceled or e is DeadlineExceeded:
         return e()
-    return e
+    return e  # type: ignore[return-value]  # an instance: the classes were handled above
 
-_closedchan = _chan()
+_closedchan: chan[None] = _chan()
 _closedchan.close()
 
 
@@ -104,22 +124,22 @@ class Context:
 
     __slots__ = ()
 
-    def deadline(self):
+    def deadline(self) -> float | None:
         """The wall-clock time (``time.time()`` seconds) at which the context
         is cancelled, or None when it has no deadline."""
         return None
 
-    def done(self):
+    def done(self) -> chan[None]:
         """A channel closed when the context is cancelled; ``nilchan`` (never
         ready, ignored by select) for a context that cannot be cancelled."""
         return _nilchan
 
-    def err(self):
+    def err(self) -> BaseException | None:
         """None while ``done()`` is open; then a new ``Canceled`` or
         ``DeadlineExceeded`` exception."""
         return None
 
-    def value(self, key):
+    def value(self, key: object) -> Any:
         """The value bound to key along the chain of parents, or None."""
         return None
 
@@ -127,10 +147,10 @@ class Context:
 class _EmptyCtx(Context):
     __slots__ = ("_name",)
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self._name = name
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self._name
 
 
@@ -138,12 +158,12 @@ _background = _EmptyCtx("context.Background")
 _todo = _EmptyCtx("context.TODO")
 
 
-def background():
+def background() -> Context:
     """The root of every context tree: never cancelled, no deadline, no values."""
     return _background
 
 
-def todo():
+def todo() -> Context:
     """Like background(); marks a place where the right context is not yet known."""
     return _todo
 
@@ -160,7 +180,14 @@ class _CancelCtx(Context):
 
     __slots__ = ("_parent", "_mu", "_done", "_err", "_cause", "_children", "__weakref__")
 
-    def __init__(self, parent):
+    _parent: Context
+    _mu: _Mutex
+    _done: chan[None] | None
+    _err: _Err | None
+    _cause: _Err | None
+    _children: dict[_CancelCtx, None] | None
+
+    def __init__(self, parent: Context) -> None:
         if parent is None:
             raise _Panic("cannot create context from nil parent")
         self._parent = parent
@@ -170,15 +197,15 @@ class _CancelCtx(Context):
         self._cause = None
         self._children = None       # dict used as an ordered set
 
-    def deadline(self):
+    def deadline(self) -> float | None:
         return self._parent.deadline()
 
-    def value(self, key):
+    def value(self, key: object) -> Any:
         if key is _cancel_key:
             return self
         return _value(self._parent, key)
 
-    def done(self):
+    def done(self) -> chan[None]:
         d = self._done
         if d is not None:
             return d
@@ -187,12 +214,12 @@ class _CancelCtx(Context):
                 self._done = _closedchan if self._err is not None else _chan()
             return self._done
 
-    def err(self):
+    def err(self) -> BaseException | None:
         with self._mu:
             e = self._err
         return _fresh(e)
 
-    def _mark(self, err, cause):
+    def _mark(self, err: _Err | None, cause: _Err | None) -> dict[_CancelCtx, None] | tuple[()] | None:
         """Cancels this context alone; returns its children (to cancel
         next) or None if it was already cancelled."""
         with self._mu:
@@ -210,10 +237,10 @@ class _CancelCtx(Context):
             self._stop()
         return children if children is not None else ()
 
-    def _stop(self):
+    def _stop(self) -> None:
         pass
 
-    def _cancel(self, remove, err, cause):
+    def _cancel(self, remove: bool, err: _Err | None, cause: _Err | None) -> None:
         """Cancels this context and all its descendants, without recursion
         (a chain of any depth), then leaves the parent's child set."""
         children = self._mark(err, cause)
@@ -228,7 +255,7 @@ class _CancelCtx(Context):
         if remove:
             _remove_child(self._parent, self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return repr(self._parent) + ".WithCancel"
 
 
@@ -237,26 +264,29 @@ class _TimerCtx(_CancelCtx):
 
     __slots__ = ("_deadline", "_timer")
 
-    def __init__(self, parent, d):
+    _deadline: float
+    _timer: _Timer | None
+
+    def __init__(self, parent: Context, d: float) -> None:
         _CancelCtx.__init__(self, parent)
         self._deadline = d
         self._timer = None
 
-    def deadline(self):
+    def deadline(self) -> float:
         return self._deadline
 
-    def _stop(self):
+    def _stop(self) -> None:
         t = self._timer
         if t is not None:
             self._timer = None
             t.stop()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "%s.WithDeadline(%s [%s])" % (
             repr(self._parent), _fmtdate(self._deadline), _fmtsecs(self._deadline - _time.time()))
 
 
-def _fmtdate(t):
+def _fmtdate(t: float) -> str:
     """t (time.time() seconds) as a UTC date, or as the number itself when
     no calendar date fits it (inf, 1e300): repr never raises."""
     try:
@@ -265,7 +295,7 @@ def _fmtdate(t):
         return repr(t)
 
 
-def _fmtsecs(x):
+def _fmtsecs(x: float) -> str:
     if not _math.isfinite(x):
         return repr(x)
     return ("%.6fs" if abs(x) < 1e12 else "%gs") % x
@@ -274,41 +304,47 @@ def _fmtsecs(x):
 class _ValueCtx(Context):
     __slots__ = ("_parent", "_key", "_val")
 
-    def __init__(self, parent, key, val):
+    _parent: Context
+    _key: object
+    _val: Any
+
+    def __init__(self, parent: Context, key: object, val: Any) -> None:
         self._parent = parent
         self._key = key
         self._val = val
 
-    def deadline(self):
+    def deadline(self) -> float | None:
         return self._parent.deadline()
 
-    def done(self):
+    def done(self) -> chan[None]:
         return self._parent.done()
 
-    def err(self):
+    def err(self) -> BaseException | None:
         return self._parent.err()
 
-    def value(self, key):
+    def value(self, key: object) -> Any:
         return _value(self, key)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "%s.WithValue(%r, %r)" % (repr(self._parent), self._key, self._val)
 
 
 class _WithoutCancelCtx(Context):
     __slots__ = ("_parent",)
 
-    def __init__(self, parent):
+    _parent: Context
+
+    def __init__(self, parent: Context) -> None:
         self._parent = parent
 
-    def value(self, key):
+    def value(self, key: object) -> Any:
         return _value(self._parent, key)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return repr(self._parent) + ".WithoutCancel"
 
 
-def _value(c, key):
+def _value(c: Any, key: object) -> Any:     # c: a Context
     """Walks the chain of parents for key without recursion (Go's value())."""
     while True:
         t = type(c)
@@ -330,7 +366,7 @@ def _value(c, key):
             return c.value(key)
 
 
-def _parent_cancel_ctx(parent):
+def _parent_cancel_ctx(parent: Context) -> _CancelCtx | None:
     """The nearest cancelCtx ancestor whose done channel is parent's, or None
     (a user-defined context in between changes done, as in Go)."""
     done = parent.done()
@@ -344,7 +380,7 @@ def _parent_cancel_ctx(parent):
     return p
 
 
-def _remove_child(parent, child):
+def _remove_child(parent: Context, child: _CancelCtx) -> None:
     p = _parent_cancel_ctx(parent)
     if p is None:
         return
@@ -353,12 +389,12 @@ def _remove_child(parent, child):
             p._children.pop(child, None)
 
 
-def _propagate(parent, child):
+def _propagate(parent: Context, child: _CancelCtx) -> None:
     """Arranges for child to be cancelled when parent is (Go's propagateCancel)."""
     done = parent.done()
     if done is _nilchan:
         return                      # the parent is never cancelled
-    err = parent.err()
+    err: _Err | None = parent.err()
     if err is not None:
         child._cancel(False, err, cause(parent))
         return
@@ -377,7 +413,7 @@ def _propagate(parent, child):
     # a context of another kind: a goroutine waits for either to finish
     cdone = child.done()
 
-    def watch():
+    def watch() -> None:
         k, _ = _select(done.recv, cdone.recv)
         if k == 0:
             child._cancel(False, parent.err(), cause(parent))
@@ -385,26 +421,26 @@ def _propagate(parent, child):
     _go(watch)
 
 
-def with_cancel(parent):
+def with_cancel(parent: Context) -> tuple[Context, Callable[[], None]]:
     """A copy of parent with a new done channel, closed when the returned
     ``cancel()`` is called or parent's is closed. Returns ``(ctx, cancel)``;
     call cancel as soon as the work is done, to release the context."""
     c = _CancelCtx(parent)
     _propagate(parent, c)
 
-    def cancel():
+    def cancel() -> None:
         c._cancel(True, Canceled, None)
     return c, cancel
 
 
-def with_cancel_cause(parent):
+def with_cancel_cause(parent: Context) -> tuple[Context, _CancelCauseFunc]:
     """Like with_cancel, but ``cancel(cause)`` records why: ``cause(ctx)``
     returns it (``err()`` is still ``Canceled``). ``cancel(None)`` records
     ``Canceled``."""
     c = _CancelCtx(parent)
     _propagate(parent, c)
 
-    def cancel(cause=None):
+    def cancel(cause: BaseException | None = None) -> None:
         c._cancel(True, Canceled, cause)
     return c, cancel
 
@@ -417,7 +453,7 @@ def with_cancel_cause(parent):
 _NEVER = 2.0 ** 62 / 1e9
 
 
-def _seconds(x, what):
+def _seconds(x: float, what: str) -> float:
     """x as float seconds for a deadline or timeout: a number (an int beyond
     float range is +-inf); strings and bools are TypeErrors, NaN a ValueError."""
     if isinstance(x, (bool, str, bytes, bytearray)) or x is None:
@@ -432,12 +468,12 @@ def _seconds(x, what):
     return f
 
 
-def _nonnil(parent):
+def _nonnil(parent: Context) -> None:
     if parent is None:
         raise _Panic("cannot create context from nil parent")
 
 
-def with_deadline(parent, d):
+def with_deadline(parent: Context, d: float) -> tuple[Context, Callable[[], None]]:
     """A copy of parent cancelled with ``DeadlineExceeded`` at wall-clock time
     d (``time.time()`` seconds), or earlier by ``cancel()`` or the parent.
     Returns ``(ctx, cancel)``. A deadline of -inf has passed; one of inf
@@ -457,18 +493,18 @@ def with_deadline(parent, d):
             if c._err is None:
                 c._timer = _after_func(dur, lambda: c._cancel(True, DeadlineExceeded, None))
 
-    def cancel():
+    def cancel() -> None:
         c._cancel(True, Canceled, None)
     return c, cancel
 
 
-def with_timeout(parent, timeout):
+def with_timeout(parent: Context, timeout: float) -> tuple[Context, Callable[[], None]]:
     """``with_deadline(parent, time.time() + timeout)``; timeout in seconds."""
     _nonnil(parent)
     return with_deadline(parent, _time.time() + _seconds(timeout, "timeout"))
 
 
-def with_value(parent, key, val):
+def with_value(parent: Context, key: object, val: Any) -> Context:
     """A copy of parent in which ``value(key)`` is val. Keys are compared
     with ``is`` then ``==``; use a private object as the key, as in Go."""
     if parent is None:
@@ -478,7 +514,7 @@ def with_value(parent, key, val):
     return _ValueCtx(parent, key, val)
 
 
-def without_cancel(parent):
+def without_cancel(parent: Context) -> Context:
     """A copy of parent that keeps its values but is never cancelled: no
     deadline, ``done()`` is nilchan, ``err()`` None."""
     if parent is None:
@@ -486,34 +522,37 @@ def without_cancel(parent):
     return _WithoutCancelCtx(parent)
 
 
-def cause(c):
+def cause(c: Context) -> BaseException | None:
     """Why c was cancelled: the cause given to a with_cancel_cause cancel
     function, else ``c.err()``; None while c is not cancelled."""
     p = _value(c, _cancel_key)
     if not isinstance(p, _CancelCtx):
         return c.err()
     with p._mu:
-        c = p._cause
-    return _fresh(c)
+        e = p._cause
+    return _fresh(e)
 
 
 class _AfterFuncCtx(_CancelCtx):
     __slots__ = ("_fn", "_state")     # _state: 0 armed, 1 ran, 2 stopped
 
-    def __init__(self, parent, fn):
+    _fn: Callable[[], object] | None
+    _state: int
+
+    def __init__(self, parent: Context, fn: Callable[[], object]) -> None:
         _CancelCtx.__init__(self, parent)
         self._fn = fn
         self._state = 0
 
-    def _stop(self):
+    def _stop(self) -> None:
         # called under _mu when the context is cancelled: run fn once
         if self._state == 0:
             self._state = 1
             fn, self._fn = self._fn, None
-            _go(fn)
+            _go(fn)  # type: ignore[arg-type]  # state 0 (armed): fn is still set
 
 
-def after_func(ctx, fn):
+def after_func(ctx: Context, fn: Callable[[], object]) -> Callable[[], bool]:
     """Runs ``fn()`` in its own goroutine once ctx is done (at once if it
     already is). Returns ``stop()``: it disarms fn and returns True, or
     returns False if fn has already been started or stopped."""
@@ -522,7 +561,7 @@ def after_func(ctx, fn):
     a = _AfterFuncCtx(ctx, fn)
     _propagate(ctx, a)
 
-    def stop():
+    def stop() -> bool:
         with a._mu:
             if a._state != 0:
                 return False

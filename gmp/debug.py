@@ -14,10 +14,12 @@ and the exit goes on; hooks and the flush that take longer than
 ``set_crash_hook_timeout`` seconds (default 5) are abandoned and the
 process exits with status 2.
 """
+from __future__ import annotations
+
 from gmp._core import set_traceback as set_traceback, _set_crash_hook_timeout
 
 
-def set_crash_hook_timeout(seconds):
+def set_crash_hook_timeout(seconds: float) -> float:
     """Sets how long (seconds, positive) the exception hook and the flush of
     the logging handlers may take after a fatal panic before the process
     exits regardless; returns the previous value (default 5.0)."""

@@ -11,16 +11,19 @@ throughput. Try GOMAXPROCS=1 vs GOMAXPROCS=2.
 With GODEBUG=schedtrace=1000 (and no job count) it runs for 3 seconds, so
 the scheduler trace sysmon prints every second shows the pool at work.
 """
+from __future__ import annotations
+
 import hashlib
 import os
 import sys
 import time
 
 import gmp
+import gmp._core
 from gmp import runtime
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     seconds = 0.0
     if "--seconds" in argv:
@@ -34,15 +37,16 @@ def main(argv=None):
     if "GOMAXPROCS" not in os.environ:
         runtime.gomaxprocs(min(4, runtime.num_cpu()))
     block = os.urandom(256 * 1024)
-    jobs, results = gmp.chan(128), gmp.chan(128)
+    jobs: gmp.chan[int] = gmp.chan(128)
+    results: gmp.chan[int] = gmp.chan(128)
     wg = gmp.WaitGroup()
 
-    def worker():
+    def worker() -> None:
         for j in jobs:
             results.send(hashlib.sha256(block + j.to_bytes(4, "little")).digest()[0])
         wg.done()
 
-    def producer():
+    def producer() -> None:
         if seconds > 0:
             deadline = time.monotonic() + seconds
             j = 0
@@ -59,7 +63,11 @@ def main(argv=None):
     for _ in range(nworkers):
         gmp.go(worker)
     gmp.go(producer)
-    gmp.go(lambda: (wg.wait(), results.close()))
+    def closer() -> None:
+        wg.wait()
+        results.close()
+
+    gmp.go(closer)
     live = runtime.num_goroutine()
     total = 0
     n = 0

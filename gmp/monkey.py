@@ -18,22 +18,29 @@ poll(2), since the fd itself is kept non-blocking).
 Sockets that existed before patching, and ssl sockets created by an ssl
 module imported before patching, are not affected.
 """
+from __future__ import annotations
+
 import _socket as _csocket
 import os as _os
 import selectors as _selectors
 import select as _select
 import socket as _socket
 import time as _time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from gmp._core import PollDesc, DeadlineExceededError, in_goroutine, sleep as _gsleep, \
     syscall as _syscall
 
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
 __all__ = ["patch_all", "patch_time", "patch_socket", "patch_select"]
 
-_saved = {}
+_saved: dict[tuple[object, str], Any] = {}
 
 
-def _save(obj, name):
+def _save(obj: object, name: str) -> Any:
     key = (obj, name)
     if key not in _saved:
         _saved[key] = getattr(obj, name)
@@ -42,11 +49,11 @@ def _save(obj, name):
 
 # ---- time -----------------------------------------------------------------
 
-def patch_time():
+def patch_time() -> None:
     """time.sleep parks the calling goroutine; plain threads sleep as before."""
     orig = _save(_time, "sleep")
 
-    def sleep(secs):
+    def sleep(secs: Any) -> None:        # what time.sleep takes
         if in_goroutine() and secs is not None:
             # CPython's checks and messages first (a str, NaN, inf, -1 are
             # errors there too); then the goroutine parks
@@ -60,7 +67,7 @@ def patch_time():
         else:
             orig(secs)
     sleep.__doc__ = orig.__doc__
-    sleep.__wrapped__ = orig
+    sleep.__wrapped__ = orig  # type: ignore[attr-defined]
     _time.sleep = sleep
 
 
@@ -69,7 +76,7 @@ def patch_time():
 _OUT_OF_RANGE = "Timeout value out of range"
 
 
-def _timeout_value(value):
+def _timeout_value(value: float | None) -> float | None:
     """value as CPython's socket.settimeout takes it: None, or float seconds,
     with CPython's own errors for the rest (TypeError for a str,
     ValueError for NaN or a negative value, OverflowError beyond its clock's
@@ -94,35 +101,39 @@ class socket(_RealSocket):
     seconds) is kept here and applied per call, as gevent does."""
     __slots__ = ("_gmp_timeout", "_gmp_pd")
 
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+    _gmp_timeout: float | None
+    _gmp_pd: PollDesc | None
+
+    def __init__(self, family: int = -1, type: int = -1, proto: int = -1,
+                 fileno: int | None = None) -> None:
         super().__init__(family, type, proto, fileno)
         self._gmp_pd = None
         self._gmp_timeout = _RealSocket.gettimeout(self)
         _RealSocket.setblocking(self, False)
 
     # the Python-level timeout
-    def settimeout(self, value):
+    def settimeout(self, value: float | None) -> None:
         # Invariant: _gmp_timeout is what the unpatched socket would hold:
         # None, 0.0 or a positive float below CPython's clock limit. A value
         # CPython rejects (inf, "5", NaN) is rejected here with its error;
         # accepted as a float, inf used to time out at once.
         self._gmp_timeout = _timeout_value(value)
 
-    def gettimeout(self):
+    def gettimeout(self) -> float | None:
         return self._gmp_timeout
 
-    def setblocking(self, flag):
+    def setblocking(self, flag: bool) -> None:
         self._gmp_timeout = None if flag else 0.0
 
-    def getblocking(self):
+    def getblocking(self) -> bool:
         return self._gmp_timeout != 0.0
 
     @property
-    def timeout(self):
+    def timeout(self) -> float | None:
         return self._gmp_timeout
 
     # waiting
-    def _wait(self, write):
+    def _wait(self, write: bool) -> None:
         """Waits until the fd may be ready, honouring the timeout; raises
         socket.timeout ("timed out") when it passes."""
         t = self._gmp_timeout
@@ -144,28 +155,28 @@ class socket(_RealSocket):
             if t is not None:
                 pd.set_deadline(None, not write, write)
 
-    def _closepd(self):
+    def _closepd(self) -> None:
         pd = self._gmp_pd
         if pd is not None:
             self._gmp_pd = None
             pd.close()
 
-    def _real_close(self, _ss=_csocket.socket):
+    def _real_close(self, _ss: Any = _csocket.socket) -> None:
         self._closepd()
-        super()._real_close(_ss)
+        super()._real_close(_ss)  # type: ignore[misc]  # socket.socket's, not in typeshed
 
-    def detach(self):
+    def detach(self) -> int:
         self._closepd()
         return super().detach()
 
-    def dup(self):
+    def dup(self) -> socket:
         fd = _socket.dup(self.fileno())
         s = self.__class__(self.family, self.type, self.proto, fileno=fd)
         s.settimeout(self.gettimeout())
         return s
 
     # blocking calls (a deadline for the whole call, as CPython's sock_call)
-    def _call(self, write, fn, *args):
+    def _call(self, write: bool, fn: Callable[..., Any], *args: Any) -> Any:
         deadline = None
         while True:
             try:
@@ -181,7 +192,7 @@ class socket(_RealSocket):
             else:
                 self._wait(write)
 
-    def _within(self, deadline, fn, *args):
+    def _within(self, deadline: float, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(*args) with the timeout narrowed to what is left until deadline."""
         left = deadline - _time.monotonic()
         if left <= 0:
@@ -193,17 +204,17 @@ class socket(_RealSocket):
         finally:
             self._gmp_timeout = saved
 
-    def _accept(self):
-        return self._call(False, _csocket.socket._accept, self)
+    def _accept(self) -> Any:      # (fd, address), as _socket.socket._accept
+        return self._call(False, _csocket.socket._accept, self)  # type: ignore[attr-defined]
 
-    def accept(self):
+    def accept(self) -> tuple[socket, Any]:
         fd, addr = self._accept()
         sock = self.__class__(self.family, self.type, self.proto, fileno=fd)
         if _socket.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr
 
-    def sendall(self, data, flags=0):
+    def sendall(self, data: Buffer, flags: int = 0) -> None:
         view = memoryview(data).cast("B")
         total = len(view)
         sent = 0
@@ -215,12 +226,12 @@ class socket(_RealSocket):
             else:
                 sent += self.send(view[sent:], flags)
 
-    def connect(self, address):
+    def connect(self, address: Any) -> None:
         err = self.connect_ex(address)
         if err:
             raise OSError(err, _os.strerror(err))
 
-    def connect_ex(self, address):
+    def connect_ex(self, address: Any) -> int:
         if isinstance(address, tuple) and len(address) >= 2 and self.family in (
                 _socket.AF_INET, _socket.AF_INET6):
             host = address[0]
@@ -245,15 +256,15 @@ class socket(_RealSocket):
             raise
         return self.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
 
-    def sendfile(self, file, offset=0, count=None):
-        return self._sendfile_use_send(file, offset, count)
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        return self._sendfile_use_send(file, offset, count)  # type: ignore[attr-defined, no-any-return]
 
 
-def _blocking(name, write):
+def _blocking(name: str, write: bool) -> Callable[..., Any]:
     """A method that calls _socket.socket's `name` as a blocking call."""
     base = getattr(_csocket.socket, name)
 
-    def method(self, *args):
+    def method(self: socket, *args: Any) -> Any:
         return self._call(write, base, self, *args)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = base.__doc__
@@ -266,7 +277,7 @@ for _name, _write in (("recv", False), ("recv_into", False), ("recvfrom", False)
 del _name, _write
 
 
-def _numeric(host):
+def _numeric(host: object) -> bool:
     if host is None:
         return True
     if isinstance(host, bytes):
@@ -282,10 +293,10 @@ def _numeric(host):
     return False
 
 
-def _resolver(name):
+def _resolver(name: str) -> Callable[..., Any]:
     orig = _save(_socket, name)
 
-    def f(*args, **kwargs):
+    def f(*args: Any, **kwargs: Any) -> Any:
         # a numeric address resolves without any I/O: no hand-off needed
         if in_goroutine() and not (name == "getaddrinfo" and _numeric(
                 args[0] if args else kwargs.get("host"))):
@@ -293,19 +304,19 @@ def _resolver(name):
         return orig(*args, **kwargs)
     f.__name__ = name
     f.__doc__ = orig.__doc__
-    f.__wrapped__ = orig
+    f.__wrapped__ = orig  # type: ignore[attr-defined]
     return f
 
 
 getaddrinfo = _resolver("getaddrinfo")      # used by socket.connect for names
 
 
-def patch_socket():
+def patch_socket() -> None:
     """socket.socket (and socketpair, create_connection, create_server,
     fromfd, which build on it) become cooperative in goroutines; the
     resolver functions go through gmp.syscall."""
     _save(_socket, "socket")
-    _socket.socket = socket
+    _socket.socket = socket  # type: ignore[misc]
     for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
                  "getnameinfo"):
         setattr(_socket, name, getaddrinfo if name == "getaddrinfo" else _resolver(name))
@@ -313,12 +324,12 @@ def patch_socket():
 
 # ---- select / selectors ---------------------------------------------------
 
-def patch_select():
+def patch_select() -> None:
     """select.select and selectors' select(): in a goroutine, a wait that
     would block runs on a gmp.syscall helper, so only the goroutine waits."""
     orig = _save(_select, "select")
 
-    def select(rlist, wlist, xlist, timeout=None):
+    def select(rlist: Any, wlist: Any, xlist: Any, timeout: float | None = None) -> Any:
         if in_goroutine() and timeout != 0:
             r = orig(rlist, wlist, xlist, 0)
             if r[0] or r[1] or r[2]:
@@ -326,7 +337,7 @@ def patch_select():
             return _syscall(orig, rlist, wlist, xlist, timeout)
         return orig(rlist, wlist, xlist, timeout)
     select.__doc__ = orig.__doc__
-    select.__wrapped__ = orig
+    select.__wrapped__ = orig  # type: ignore[attr-defined]
     _select.select = select
     for cls in (_selectors.SelectSelector, getattr(_selectors, "PollSelector", None),
                 getattr(_selectors, "EpollSelector", None)):
@@ -334,18 +345,19 @@ def patch_select():
             continue
         origsel = _save(cls, "select")
 
-        def sel(self, timeout=None, _orig=origsel):
+        def sel(self: _selectors.BaseSelector, timeout: float | None = None,
+                _orig: Any = origsel) -> Any:
             if in_goroutine() and (timeout is None or timeout > 0):
                 ready = _orig(self, 0)
                 if ready:
                     return ready
                 return _syscall(_orig, self, timeout)
             return _orig(self, timeout)
-        sel.__wrapped__ = origsel
-        cls.select = sel
+        sel.__wrapped__ = origsel  # type: ignore[attr-defined]
+        cls.select = sel  # type: ignore[method-assign]
 
 
-def patch_all():
+def patch_all() -> None:
     """patch_time(), patch_socket() and patch_select()."""
     patch_time()
     patch_socket()

@@ -30,14 +30,27 @@ has passed, NaN is a ValueError. dial's timeout is seconds (None or 0: none).
 Name resolution that is not numeric runs through gmp.syscall, so it does not
 hold up the goroutine's P.
 """
+from __future__ import annotations
+
 import errno as _errno
 import io as _io
 import operator as _operator
 import os as _os
 import socket as _socket
 import time as _time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from gmp._core import PollDesc, NetClosingError, DeadlineExceededError, syscall as _syscall
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer, Self
+
+    # an address: "host:port" or (host, port) for tcp; a path for unix
+    _Address = str | bytes | _os.PathLike[str] | _os.PathLike[bytes] | tuple[str, int | str]
+    from typing import TypeAlias
+    _Addr: TypeAlias = "TCPAddr | UnixAddr"
 
 __all__ = [
     "listen", "dial", "Listener", "Conn", "OpError", "AddrError", "DNSError", "TCPAddr", "UnixAddr",
@@ -53,24 +66,27 @@ class TCPAddr:
     """A TCP endpoint (Go's net.TCPAddr); str() is "ip:port" ("[ip]:port" for IPv6)."""
     __slots__ = ("ip", "port", "zone")
     network = "tcp"
+    ip: str
+    port: int
+    zone: str
 
-    def __init__(self, ip, port, zone=""):
+    def __init__(self, ip: str, port: int, zone: str = "") -> None:
         self.ip = ip
         self.port = port
         self.zone = zone
 
-    def __str__(self):
+    def __str__(self) -> str:
         host = self.ip + ("%" + self.zone if self.zone else "")
         return ("[%s]:%d" if ":" in self.ip else "%s:%d") % (host, self.port)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "TCPAddr(%r, %d)" % (self.ip, self.port)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, TCPAddr) and (self.ip, self.port, self.zone) == (
             other.ip, other.port, other.zone)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.ip, self.port, self.zone))
 
 
@@ -78,24 +94,25 @@ class UnixAddr:
     """A Unix-domain socket path (Go's net.UnixAddr)."""
     __slots__ = ("name",)
     network = "unix"
+    name: str
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "UnixAddr(%r)" % (self.name,)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, UnixAddr) and self.name == other.name
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.name)
 
 
-def _mkaddr(family, sa):
+def _mkaddr(family: int, sa: Any) -> TCPAddr | UnixAddr:
     if family == _socket.AF_UNIX:
         if isinstance(sa, bytes):
             sa = sa.decode("utf-8", "surrogateescape")
@@ -116,7 +133,7 @@ def _mkaddr(family, sa):
 class AddrError(ValueError):
     """A malformed address (Go's *net.AddrError): "address x: missing port in address"."""
 
-    def __init__(self, err, addr):
+    def __init__(self, err: str, addr: str) -> None:
         super().__init__("address %s: %s" % (addr, err))
         self.err = err
         self.addr = addr
@@ -128,8 +145,9 @@ class DNSError(_socket.gaierror):
     was looked up; is_not_found, is_temporary and is_timeout classify it.
     A socket.gaierror, so code that catches gaierror still does."""
 
-    def __init__(self, err, name, server="", errno=None, is_not_found=False,
-                 is_temporary=False, is_timeout=False):
+    def __init__(self, err: str, name: str, server: str = "", errno: int | None = None,
+                 is_not_found: bool = False, is_temporary: bool = False,
+                 is_timeout: bool = False) -> None:
         super().__init__(errno, err)
         self.err = err
         self.name = name
@@ -138,24 +156,24 @@ class DNSError(_socket.gaierror):
         self.is_temporary = is_temporary
         self.is_timeout = is_timeout
 
-    def __str__(self):
+    def __str__(self) -> str:
         s = "lookup " + self.name
         if self.server:
             s += " on " + self.server
         return s + ": " + self.err
 
-    def timeout(self):
+    def timeout(self) -> bool:
         return self.is_timeout
 
-    def temporary(self):
+    def temporary(self) -> bool:
         return self.is_timeout or self.is_temporary
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_dnserror, (self.err, self.name, self.server, self.errno, self.is_not_found,
                             self.is_temporary, self.is_timeout))
 
 
-def _dnserror(*args):
+def _dnserror(*args: Any) -> DNSError:
     return DNSError(*args)
 
 
@@ -164,7 +182,8 @@ class OpError(OSError):
     "write", "dial", "accept", "listen" or "close"; err the underlying
     exception. The instance is also of err's built-in class."""
 
-    def __init__(self, op, net, source, addr, err):
+    def __init__(self, op: str, net: str, source: _Addr | None, addr: _Addr | None,
+                 err: BaseException) -> None:
         no = getattr(err, "errno", None)
         # OSError's own __init__, not super(): in a class made by _operror
         # the next __init__ is err's class's, whose arguments differ
@@ -175,7 +194,7 @@ class OpError(OSError):
         self.addr = addr
         self.err = err
 
-    def __str__(self):
+    def __str__(self) -> str:
         s = self.op
         if self.net:
             s += " " + self.net
@@ -185,20 +204,21 @@ class OpError(OSError):
             s += ("->" if self.source is not None else " ") + str(self.addr)
         return s + ": " + _errtext(self.err)
 
-    def timeout(self):
+    def timeout(self) -> bool:
         return isinstance(self.err, TimeoutError)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "OpError(%r)" % (str(self),)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_operror, (self.op, self.net, self.source, self.addr, self.err))
 
 
-_opclasses = {}
+_opclasses: dict[type[BaseException], type[OpError]] = {}
 
 
-def _operror(op, net, source, addr, err):
+def _operror(op: str, net: str, source: _Addr | None, addr: _Addr | None,
+             err: BaseException) -> OpError:
     """An OpError that is also an instance of err's class (so that
     `except TimeoutError` and `except ConnectionResetError` work)."""
     base = type(err)
@@ -211,7 +231,7 @@ def _operror(op, net, source, addr, err):
     return cls(op, net, source, addr, err)
 
 
-def _errtext(err):
+def _errtext(err: BaseException) -> str:
     """Go's text for an error: syscall errors lower-case, prefixed by the call."""
     if isinstance(err, (NetClosingError, DeadlineExceededError, DNSError)):
         return str(err)
@@ -224,9 +244,9 @@ def _errtext(err):
     return str(err)
 
 
-def _syserr(no, call):
+def _syserr(no: int, call: str) -> OSError:
     e = OSError(no, _os.strerror(no))       # OSError picks the built-in subclass
-    e._gmp_call = call
+    e._gmp_call = call  # type: ignore[attr-defined]
     return e
 
 
@@ -235,7 +255,7 @@ def _syserr(no, call):
 _TCP = {"tcp": 0, "tcp4": _socket.AF_INET, "tcp6": _socket.AF_INET6}
 
 
-def _splithostport(address):
+def _splithostport(address: object) -> tuple[str, str | int]:
     """Go's net.SplitHostPort for a str; (host, port) tuples are taken as
     they are. Returns (host, port string or int)."""
     if isinstance(address, tuple):
@@ -280,7 +300,7 @@ def _splithostport(address):
     return host, address[i + 1:]
 
 
-def _lookupport(network, service):
+def _lookupport(network: str, service: str | int) -> int:
     """Go's LookupPort: a port number for a port string ("80", "+80", "",
     "http") or an int. Invariant: the result is in 0..65535; anything else
     is AddrError "address <port>: invalid port" (Go's wording), never a
@@ -304,7 +324,7 @@ def _lookupport(network, service):
     return port
 
 
-def _lookupservice(network, service):
+def _lookupservice(network: str, service: str) -> int:
     """A service name's port ("http" -> 80) from the services database;
     Go's DNSError "lookup tcp/<name>: unknown port" when there is none."""
     try:
@@ -313,7 +333,7 @@ def _lookupservice(network, service):
         raise DNSError("unknown port", "tcp/" + service, is_not_found=True) from None
 
 
-def _resolve(network, address, passive):
+def _resolve(network: str, address: object, passive: bool) -> list[tuple[int, Any]]:
     """[(family, sockaddr)] for a TCP network and address."""
     if network not in _TCP:
         raise _unknown(network)
@@ -345,7 +365,7 @@ def _resolve(network, address, passive):
     return [(i[0], i[4]) for i in infos]
 
 
-def _lookuphost(host, port, fam, flags):
+def _lookuphost(host: str, port: int, fam: int, flags: int) -> list[tuple[Any, ...]]:
     """getaddrinfo for a host name, off the P. Its failures are Go's
     *net.DNSError, worded as Go's resolver that calls getaddrinfo words them:
     "lookup <host>: no such host" for a name that does not exist, the
@@ -370,7 +390,7 @@ def _lookuphost(host, port, fam, flags):
         raise DNSError("no such host", host, is_not_found=True) from None
 
 
-def _isip(host):
+def _isip(host: str) -> bool:
     for f in (_socket.AF_INET, _socket.AF_INET6):
         try:
             _socket.inet_pton(f, host.split("%", 1)[0])
@@ -388,11 +408,11 @@ class _UnknownNetwork(ValueError):
     pass
 
 
-def _unknown(network):
+def _unknown(network: object) -> _UnknownNetwork:
     return _UnknownNetwork("unknown network " + str(network))
 
 
-def _newsock(family):
+def _newsock(family: int) -> _socket.socket:
     return _socket.socket(family, _socket.SOCK_STREAM | _socket.SOCK_NONBLOCK | _socket.SOCK_CLOEXEC)
 
 
@@ -410,14 +430,21 @@ class Conn:
     blocked reading, and one writing, at a time."""
     __slots__ = ("_sock", "_pd", "_net", "_laddr", "_raddr", "__weakref__")
 
-    def __init__(self, sock, net, raddr=None, pd=None):
+    _sock: _socket.socket
+    _pd: PollDesc
+    _net: str
+    _laddr: _Addr | None
+    _raddr: _Addr | None
+
+    def __init__(self, sock: _socket.socket, net: str, raddr: _Addr | None = None,
+                 pd: PollDesc | None = None) -> None:
         self._sock = sock
         self._pd = pd if pd is not None else PollDesc(sock.fileno())
         self._net = net
         self._laddr = None
         self._raddr = raddr
 
-    def read(self, n=65536):
+    def read(self, n: int = 65536) -> bytes:
         """Reads up to n bytes, parking until some arrive; b"" at end of stream."""
         if n > _READMAX:
             n = _READMAX
@@ -429,21 +456,21 @@ class Conn:
             # only a negative n too large for ssize_t gets here
             raise ValueError("gmp: negative read size") from None
 
-    def readinto(self, buf):
+    def readinto(self, buf: Buffer) -> int:
         """Reads into a writable buffer; returns the count (0 at end of stream)."""
         try:
             return self._pd.readinto(buf)
         except OSError as e:
             raise self._err("read", e) from None
 
-    def write(self, data):
+    def write(self, data: Buffer) -> int:
         """Writes all of data (parking while the send buffer is full); returns len(data)."""
         try:
             return self._pd.write(data)
         except OSError as e:
             raise self._err("write", e) from None
 
-    def close(self):
+    def close(self) -> None:
         """Closes the connection; blocked reads and writes raise NetClosingError.
         Unlike Go's Close, closing twice is not an error (Python's convention)."""
         if self._pd.closed:
@@ -456,7 +483,7 @@ class Conn:
         self._pd.close()
         self._sock.close()
 
-    def close_write(self):
+    def close_write(self) -> None:
         """Shuts down the writing side (Go's TCPConn.CloseWrite)."""
         self._pd.check(True)
         try:
@@ -464,41 +491,42 @@ class Conn:
         except OSError as e:
             raise self._err("close", e) from None
 
-    def set_deadline(self, t):
+    def set_deadline(self, t: float | None) -> None:
         """Sets the read and write deadlines (absolute time.time(); None clears)."""
         self._pd.set_deadline(t)
 
-    def set_read_deadline(self, t):
+    def set_read_deadline(self, t: float | None) -> None:
         self._pd.set_deadline(t, True, False)
 
-    def set_write_deadline(self, t):
+    def set_write_deadline(self, t: float | None) -> None:
         self._pd.set_deadline(t, False, True)
 
     @property
-    def local_addr(self):
+    def local_addr(self) -> _Addr:
         if self._laddr is None:
             self._laddr = _mkaddr(self._sock.family, self._sock.getsockname())
         return self._laddr
 
     @property
-    def remote_addr(self):
+    def remote_addr(self) -> _Addr:
         if self._raddr is None:
             self._raddr = _mkaddr(self._sock.family, self._sock.getpeername())
         return self._raddr
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._pd.closed
 
     @property
-    def socket(self):
+    def socket(self) -> _socket.socket:
         """The underlying (non-blocking) socket, for socket options."""
         return self._sock
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self._sock.fileno()
 
-    def makefile(self, mode="rb", buffering=-1, encoding=None, errors=None, newline=None):
+    def makefile(self, mode: str = "rb", buffering: int | None = -1, encoding: str | None = None,
+                 errors: str | None = None, newline: str | None = None) -> _io.IOBase:
         """A file object over the connection, as socket.makefile: "rb" gives
         a BufferedReader (readline() for line protocols), "wb" a
         BufferedWriter, "rwb" both; add no "b" for text."""
@@ -514,6 +542,7 @@ class Conn:
             if not binary:
                 raise ValueError("unbuffered streams must be binary")
             return raw
+        buf: _io.BufferedIOBase
         if reading and writing:
             buf = _io.BufferedRWPair(raw, raw, buffering)
         elif reading:
@@ -522,28 +551,31 @@ class Conn:
             buf = _io.BufferedWriter(raw, buffering)
         if binary:
             return buf
-        text = _io.TextIOWrapper(buf, encoding, errors, newline, write_through=True)
-        text.mode = mode
+        text = _io.TextIOWrapper(buf, encoding, errors, newline, write_through=True)  # type: ignore[type-var]  # as socket.makefile
+        text.mode = mode  # type: ignore[misc]  # as socket.makefile sets it
         return text
 
-    def _err(self, op, e):
+    def _err(self, op: str, e: BaseException) -> OpError:
         if isinstance(e, OpError):
             return e
         if not isinstance(e, (NetClosingError, DeadlineExceededError)) and getattr(e, "errno", None):
-            e._gmp_call = op
+            e._gmp_call = op  # type: ignore[attr-defined]
+        src: _Addr | None
+        dst: _Addr | None
         try:
             src, dst = self.local_addr, self.remote_addr
         except OSError:
             src, dst = None, self._raddr
         return _operror(op, self._net, src, dst, e)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self._pd.closed else "fd=%d" % self._pd.fd
         return "<gmp.net.Conn %s %s>" % (self._net, state)
 
@@ -551,25 +583,25 @@ class Conn:
 class _ConnIO(_io.RawIOBase):
     """Raw I/O over a Conn, for makefile()."""
 
-    def __init__(self, conn, reading, writing):
+    def __init__(self, conn: Conn, reading: bool, writing: bool) -> None:
         super().__init__()
         self._conn = conn
         self._reading = reading
         self._writing = writing
 
-    def readable(self):
+    def readable(self) -> bool:
         return self._reading
 
-    def writable(self):
+    def writable(self) -> bool:
         return self._writing
 
-    def readinto(self, b):
+    def readinto(self, b: Buffer) -> int:
         return self._conn.readinto(b)
 
-    def write(self, b):
+    def write(self, b: Buffer) -> int:
         return self._conn.write(b)
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self._conn.fileno()
 
 
@@ -577,7 +609,13 @@ class Listener:
     """A stream listener (Go's net.Listener)."""
     __slots__ = ("_sock", "_pd", "_net", "_addr", "_unlink")
 
-    def __init__(self, sock, net, unlink=None):
+    _sock: _socket.socket
+    _pd: PollDesc
+    _net: str
+    _addr: _Addr
+    _unlink: str | bytes | None
+
+    def __init__(self, sock: _socket.socket, net: str, unlink: str | bytes | None = None) -> None:
         self._sock = sock
         self._pd = PollDesc(sock.fileno())
         self._net = net
@@ -585,17 +623,17 @@ class Listener:
         self._unlink = unlink
 
     @property
-    def addr(self):
+    def addr(self) -> _Addr:
         return self._addr
 
-    def accept(self):
+    def accept(self) -> Conn:
         """Waits for the next connection; returns a Conn."""
         sock = self._sock
         pd = self._pd
         while True:
             try:
                 pd.check()
-                fd, sa = sock._accept()
+                fd, sa = sock._accept()  # type: ignore[attr-defined]
                 break
             except BlockingIOError:
                 try:
@@ -608,7 +646,7 @@ class Listener:
                 if e.errno in (_errno.ECONNABORTED, _errno.EPROTO):
                     continue            # the peer gave up before we took it (Go retries too)
                 if not isinstance(e, (NetClosingError, DeadlineExceededError)):
-                    e._gmp_call = "accept"
+                    e._gmp_call = "accept"  # type: ignore[attr-defined]
                 raise _operror("accept", self._net, None, self._addr, e) from None
         c = _socket.socket(sock.family, _socket.SOCK_STREAM, 0, fileno=fd)
         try:
@@ -620,11 +658,11 @@ class Listener:
             c.close()
             raise
 
-    def set_deadline(self, t):
+    def set_deadline(self, t: float | None) -> None:
         """A deadline for accept (Go's TCPListener.SetDeadline)."""
         self._pd.set_deadline(t, True, False)
 
-    def close(self):
+    def close(self) -> None:
         """Stops listening; a blocked accept raises NetClosingError. Idempotent."""
         if self._pd.closed:
             return
@@ -637,13 +675,13 @@ class Listener:
                 pass
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._pd.closed
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self._sock.fileno()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Conn]:
         """Accepts connections until the listener is closed."""
         while True:
             try:
@@ -651,17 +689,18 @@ class Listener:
             except NetClosingError:
                 return
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<gmp.net.Listener %s %s>" % (self._net, self._addr)
 
 
-def _somaxconn():
+def _somaxconn() -> int:
     try:
         with open("/proc/sys/net/core/somaxconn") as f:
             return max(int(f.read().strip()), 128)
@@ -669,23 +708,23 @@ def _somaxconn():
         return 4096
 
 
-def _unixpath(address):
+def _unixpath(address: Any) -> str | bytes:
     """A unix socket address as a str or bytes path (os.PathLike accepted)."""
     try:
-        return _os.fspath(address)
+        return _os.fspath(address)  # type: ignore[no-any-return]  # address: Any
     except TypeError:
         raise TypeError("gmp.net: a unix address is a path (str, bytes or os.PathLike), not %s"
                         % type(address).__name__) from None
 
 
-def _checknul(path, call):
+def _checknul(path: str | bytes, call: str) -> None:
     """A NUL after the first byte is EINVAL: the kernel would silently cut
     the path there (a leading NUL is Linux's abstract namespace)."""
-    if ("\0" if isinstance(path, str) else b"\0") in path[1:]:
+    if ("\0" if isinstance(path, str) else b"\0") in path[1:]:  # type: ignore[operator]
         raise _syserr(_errno.EINVAL, call)
 
 
-def _backlog(backlog):
+def _backlog(backlog: int | None) -> int:
     """listen's backlog: None for the system's maximum; an int, clamped to
     0..2**31-1 (the kernel clamps it to somaxconn in any case)."""
     if backlog is None:
@@ -699,7 +738,7 @@ def _backlog(backlog):
     return max(0, min(backlog, 0x7fffffff))
 
 
-def listen(network, address, backlog=None):
+def listen(network: str, address: _Address, backlog: int | None = None) -> Listener:
     """Listens on address: network "tcp", "tcp4", "tcp6" with "host:port"
     (":0" picks a port, "" listens on every interface), or "unix" with a
     path. Returns a Listener. Mirrors Go's net.Listen."""
@@ -715,7 +754,7 @@ def listen(network, address, backlog=None):
                             else None)
         except (OSError, ValueError) as e:
             sock.close()
-            e._gmp_call = "bind"
+            e._gmp_call = "bind"  # type: ignore[union-attr]
             raise _operror("listen", network, None, _mkaddr(_socket.AF_UNIX, address), e) from None
         except BaseException:
             sock.close()            # a TypeError for a path that is no path
@@ -742,7 +781,7 @@ def listen(network, address, backlog=None):
         return Listener(sock, network)
     except OSError as e:
         sock.close()
-        e._gmp_call = "bind"
+        e._gmp_call = "bind"  # type: ignore[attr-defined]
         raise _operror("listen", network, None, _mkaddr(fam, sa[:2]), e) from None
     except BaseException:
         sock.close()
@@ -752,7 +791,7 @@ def listen(network, address, backlog=None):
 _V4MAPPED = b"\0" * 10 + b"\xff\xff"
 
 
-def _isipv4(fam, sa):
+def _isipv4(fam: int, sa: Any) -> bool:
     """Go's isIPv4: an IPv4 address, or one mapped into IPv6 (::ffff:a.b.c.d)."""
     if fam == _socket.AF_INET:
         return True
@@ -764,7 +803,7 @@ def _isipv4(fam, sa):
         return False
 
 
-def _firstipv4(addrs):
+def _firstipv4(addrs: list[tuple[int, Any]]) -> tuple[int, Any]:
     """The first IPv4 (family, sockaddr) of addrs, else the first one."""
     for fam, sa in addrs:
         if _isipv4(fam, sa):
@@ -772,7 +811,7 @@ def _firstipv4(addrs):
     return addrs[0]
 
 
-def _dialdeadline(timeout):
+def _dialdeadline(timeout: float | None) -> float | None:
     """The absolute deadline for dial's timeout: None for no timeout (None,
     or 0 as Go's Dialer.Timeout), inf for one too large to matter; a
     negative timeout has already passed. NaN and non-numbers are errors."""
@@ -792,7 +831,7 @@ def _dialdeadline(timeout):
     return _time.time() + t
 
 
-def dial(network, address, timeout=None):
+def dial(network: str, address: _Address, timeout: float | None = None) -> Conn:
     """Connects to address ("host:port" for tcp/tcp4/tcp6, a path for unix)
     and returns a Conn, trying each resolved address in turn. timeout (seconds)
     bounds the whole dial; None or 0 is none, as in Go. Mirrors Go's
@@ -815,10 +854,10 @@ def dial(network, address, timeout=None):
                 first = e
             if isinstance(e, TimeoutError):
                 break
-    raise first
+    raise first  # type: ignore[misc]  # set: _resolve returns at least one address
 
 
-def _connect(fam, sa, network, raddr, deadline):
+def _connect(fam: int, sa: Any, network: str, raddr: _Addr, deadline: float | None) -> Conn:
     if deadline is not None and deadline <= _time.time():
         # Go checks the deadline before each address: none is tried
         raise _operror("dial", network, None, raddr, DeadlineExceededError())

@@ -20,6 +20,8 @@ each write within ``write_timeout``, at most ``max_conns`` connections.
 The dumps expose code paths and state, so ``serve`` binds loopback only
 unless called with ``allow_remote=True``.
 """
+from __future__ import annotations
+
 import gzip
 import io
 import ipaddress
@@ -29,16 +31,24 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from gmp._core import _goroutines, _started, stack as _stack
+
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+    _Frame = tuple[str, str, int]           # (function, file, line)
 
 __all__ = ["Profile", "lookup", "profiles", "handler", "serve"]
 
 
 # ---- profile.proto encoding (github.com/google/pprof/proto/profile.proto) --
 
-def _varint(n):
+def _varint(n: int) -> bytes:
     out = bytearray()
     while True:
         b = n & 0x7F
@@ -50,28 +60,28 @@ def _varint(n):
             return bytes(out)
 
 
-def _key(field, wire):
+def _key(field: int, wire: int) -> bytes:
     return _varint(field << 3 | wire)
 
 
-def _uint(field, n):
+def _uint(field: int, n: int) -> bytes:
     return _key(field, 0) + _varint(n) if n else b""
 
 
-def _bytes(field, b):
+def _bytes(field: int, b: bytes) -> bytes:
     return _key(field, 2) + _varint(len(b)) + b
 
 
-def _packed(field, ns):
+def _packed(field: int, ns: list[int]) -> bytes:
     return _bytes(field, b"".join(_varint(n) for n in ns)) if ns else b""
 
 
 class _Strings:
-    def __init__(self):
-        self.index = {"": 0}
-        self.table = [""]
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {"": 0}
+        self.table: list[str] = [""]
 
-    def __call__(self, s):
+    def __call__(self, s: str) -> int:
         i = self.index.get(s)
         if i is None:
             i = self.index[s] = len(self.table)
@@ -79,25 +89,25 @@ class _Strings:
         return i
 
 
-def _records():
+def _records() -> list[tuple[int, str, list[_Frame]]]:
     """(goid, state, frames) of every goroutine; frames innermost first."""
     if not _started():
         return [(1, "running", [])]
     return [(r[0], r[1], r[2]) for r in _goroutines()]
 
 
-def _stacks():
+def _stacks() -> list[tuple[int, list[_Frame]]]:
     """Goroutines grouped by identical stacks: [(count, frames)], most first."""
-    counts = {}
+    counts: dict[tuple[_Frame, ...], int] = {}
     for _, _, frames in _records():
         key = tuple(frames)
         counts[key] = counts.get(key, 0) + 1
     return sorted(((n, list(k)) for k, n in counts.items()), key=lambda x: (-x[0], x[1]))
 
 
-def _addresses(stacks):
+def _addresses(stacks: list[tuple[int, list[_Frame]]]) -> dict[_Frame, int]:
     """A stable synthetic address per (function, file, line)."""
-    addr = {}
+    addr: dict[_Frame, int] = {}
     for _, frames in stacks:
         for f in frames:
             if f not in addr:
@@ -105,11 +115,14 @@ def _addresses(stacks):
     return addr
 
 
-def _proto(stacks, now_ns):
+def _proto(stacks: list[tuple[int, list[_Frame]]], now_ns: int) -> bytes:
     st = _Strings()
     addr = _addresses(stacks)
-    locid, funcid = {}, {}
-    functions, locations, samples = [], [], []
+    locid: dict[_Frame, int] = {}
+    funcid: dict[tuple[str, str], int] = {}
+    functions: list[bytes] = []
+    locations: list[bytes] = []
+    samples: list[bytes] = []
     for f in addr:
         name, path, line = f
         fk = (name, path)
@@ -136,14 +149,16 @@ def _proto(stacks, now_ns):
 class Profile:
     """A named profile (Go's pprof.Profile). Only "goroutine" exists."""
 
-    def __init__(self, name):
+    name: str
+
+    def __init__(self, name: str) -> None:
         self.name = name
 
-    def count(self):
+    def count(self) -> int:
         """How many goroutines exist now."""
         return len(_records())
 
-    def write_to(self, f, debug=0):
+    def write_to(self, f: IO[bytes] | IO[str], debug: int = 0) -> None:
         """Writes the profile to f: debug=0 (bytes) to a binary file (or a
         text stream's .buffer), debug 1 and 2 (text) to either kind, as
         UTF-8 to a binary file."""
@@ -151,7 +166,7 @@ class Profile:
         if debug <= 0:
             data = gzip.compress(_proto(_stacks(), time.time_ns()))
             try:
-                f.write(data)
+                f.write(data)  # type: ignore[arg-type]  # a text stream raises TypeError
             except TypeError:           # a text stream
                 buf = getattr(f, "buffer", None)
                 if buf is None:
@@ -164,7 +179,7 @@ class Profile:
         else:
             _write(f, _stack(all=True) + "\n")
 
-    def _text1(self):
+    def _text1(self) -> str:
         stacks = _stacks()
         addr = _addresses(stacks)
         out = ["goroutine profile: total %d\n" % sum(n for n, _ in stacks)]
@@ -176,7 +191,7 @@ class Profile:
         return "".join(out)
 
 
-def _utf8(s):
+def _utf8(s: str) -> bytes:
     """s as UTF-8. Invariant: any str encodes, so a profile never fails on
     a name: a file path that was not UTF-8 (its bytes kept as surrogate
     escapes) gets its own bytes back; any other lone surrogate a
@@ -187,7 +202,7 @@ def _utf8(s):
         return s.encode("utf-8", "backslashreplace")
 
 
-def _write(f, text):
+def _write(f: IO[Any], text: str) -> None:
     """text to f: as UTF-8 to a binary file, as it is to a text stream."""
     try:
         f.write(_utf8(text))
@@ -202,12 +217,12 @@ def _write(f, text):
 _profiles = {"goroutine": Profile("goroutine")}
 
 
-def lookup(name):
+def lookup(name: str) -> Profile | None:
     """The profile called name, or None (Go's pprof.Lookup)."""
     return _profiles.get(name)
 
 
-def profiles():
+def profiles() -> list[Profile]:
     """Every profile, sorted by name."""
     return [_profiles[k] for k in sorted(_profiles)]
 
@@ -231,7 +246,7 @@ Types of profiles available:
 _DIGITS = re.compile(r"[+-]?[0-9]+\Z")
 
 
-def _debugparam(q):
+def _debugparam(q: dict[str, list[str]]) -> int | None:
     """The debug parameter as Go's handler reads it (strconv.Atoi of the
     first value; a missing or empty one is 0): an int, or None when it is
     not a decimal number (answered 400 here; Go would quietly use 0). A
@@ -248,7 +263,9 @@ def _debugparam(q):
     return int(v)
 
 
-def _reply(start_response, status, body, ctype="text/plain; charset=utf-8", extra=(), head=False):
+def _reply(start_response: StartResponse, status: str, body: str | bytes,
+           ctype: str = "text/plain; charset=utf-8", extra: Iterable[tuple[str, str]] = (),
+           head: bool = False) -> list[bytes]:
     if isinstance(body, str):
         body = body.encode("utf-8", "backslashreplace")
     start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
@@ -256,7 +273,7 @@ def _reply(start_response, status, body, ctype="text/plain; charset=utf-8", extr
     return [b""] if head else [body]
 
 
-def handler(environ, start_response):
+def handler(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     """WSGI app: /debug/pprof/ (index) and /debug/pprof/goroutine?debug=N.
     GET and HEAD only (405 otherwise); an unknown path or profile is 404,
     a debug that is not a number 400. It never raises: a failure while
@@ -268,7 +285,7 @@ def handler(environ, start_response):
                       "gmp.pprof: %s: %s\n" % (type(e).__name__, e))
 
 
-def _handle(environ, start_response):
+def _handle(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     method = str(environ.get("REQUEST_METHOD", "GET"))
     head = method == "HEAD"
     if method not in ("GET", "HEAD"):
@@ -299,7 +316,7 @@ def _handle(environ, start_response):
     return _reply(start_response, "200 OK", buf.getvalue(), head=head)
 
 
-def _is_loopback(host):
+def _is_loopback(host: str) -> bool:
     if host in ("localhost", ""):
         return host == "localhost"
     try:
@@ -323,7 +340,7 @@ def _is_loopback(host):
 _HEAD_END = re.compile(rb"\n\r?\n")
 
 
-def _readhead(sock, timeout, limit):
+def _readhead(sock: socket.socket, timeout: float, limit: int) -> tuple[bytes, str]:
     """(bytes, why): the request head read from sock within timeout
     seconds; why is "ok", "eof", "timeout", "large" or "error"."""
     deadline = time.monotonic() + timeout
@@ -349,8 +366,9 @@ def _readhead(sock, timeout, limit):
         buf += data
 
 
-def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=10.0,
-          write_timeout=30.0, max_header_bytes=65536, max_conns=64):
+def serve(address: str = "127.0.0.1:6060", allow_remote: bool = False, *,
+          read_header_timeout: float = 10.0, write_timeout: float = 30.0,
+          max_header_bytes: int = 65536, max_conns: int = 64) -> WSGIServer:
     """Serves handler on address ("host:port"; port 0 picks one) from a
     daemon plain thread, each connection on its own; returns the server
     (``.server_address``, ``.shutdown()``). A non-loopback host is refused
@@ -378,16 +396,16 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
         # bare HTML page)
         default_request_version = "HTTP/1.0"
 
-        def log_message(self, *args):
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def get_stderr(self):
+        def get_stderr(self) -> io.StringIO:
             # wsgiref reports a failed write (a client that stopped reading
             # past write_timeout, or left) with a traceback there; the
             # handler itself never raises, so nothing else would land there
             return io.StringIO()
 
-        def handle(self):
+        def handle(self) -> None:
             head, why = _readhead(self.connection, read_header_timeout, max_header_bytes)
             if why in ("error", "eof") and not head:
                 return                      # connected and left (a port check)
@@ -420,12 +438,12 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
         daemon_threads = True
         block_on_close = False              # shutdown never waits for a stalled client
 
-        def __init__(self, *args):
+        def __init__(self, *args: Any) -> None:
             self._lock = threading.Lock()
             self.active = 0
             super().__init__(*args)
 
-        def process_request(self, request, client_address):
+        def process_request(self, request: Any, client_address: Any) -> None:
             with self._lock:
                 busy = self.active >= max_conns
                 if not busy:
@@ -448,14 +466,14 @@ def serve(address="127.0.0.1:6060", allow_remote=False, *, read_header_timeout=1
                     self.active -= 1
                 self.shutdown_request(request)
 
-        def process_request_thread(self, request, client_address):
+        def process_request_thread(self, request: Any, client_address: Any) -> None:
             try:
                 super().process_request_thread(request, client_address)
             finally:
                 with self._lock:
                     self.active -= 1
 
-        def handle_error(self, request, client_address):
+        def handle_error(self, request: Any, client_address: Any) -> None:
             pass                            # a client's reset or timeout: nothing to report
 
     srv = Server((host, port), Handler)

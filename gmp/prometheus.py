@@ -7,7 +7,16 @@ go_sched_gomaxprocs_threads, go_sched_latencies_seconds).
 
 Needs the optional prometheus_client package.
 """
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from gmp import runtime as _runtime
+
+if TYPE_CHECKING:
+    from prometheus_client.registry import CollectorRegistry
+    from prometheus_client.metrics_core import Metric
 
 __all__ = ["GMPCollector", "register"]
 
@@ -15,7 +24,7 @@ __all__ = ["GMPCollector", "register"]
 class GMPCollector:
     """A prometheus_client collector reading gmp.runtime.metrics() per scrape."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
         m = _runtime.metrics()
         yield GaugeMetricFamily("go_goroutines", "Number of goroutines that currently exist.",
@@ -38,11 +47,11 @@ class GMPCollector:
             "state before actually running.", buckets=buckets, sum_value=total_ns / 1e9)
 
 
-def register(registry=None):
+def register(registry: CollectorRegistry | None = None) -> GMPCollector:
     """Registers a GMPCollector (on prometheus_client's REGISTRY by default)
     and returns it."""
     if registry is None:
         from prometheus_client import REGISTRY as registry
     c = GMPCollector()
-    registry.register(c)
+    registry.register(c)  # type: ignore[union-attr]  # REGISTRY when None was given
     return c

@@ -18,14 +18,21 @@
   when its phase ends. ``--gmp-panic=exit`` (ini ``gmp_panic = exit``)
   keeps Go's behaviour: report, exit status 2.
 """
+from __future__ import annotations
+
 import collections
 import os
 import sys
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from gmp.testing import Goroutine, Snapshot
 
-def pytest_configure(config):
+
+def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "gmp_leaks_goroutines: the test leaves goroutines behind on purpose; "
         "--gmp-goleak does not check it")
@@ -34,14 +41,14 @@ def pytest_configure(config):
     catcher.install()
 
 
-def pytest_unconfigure(config):
+def pytest_unconfigure(config: pytest.Config) -> None:
     catcher = config.pluginmanager.get_plugin("gmp-panic-catcher")
     if catcher is not None:
         catcher.uninstall()
         config.pluginmanager.unregister(catcher)
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gmp")
     group.addoption("--gmp-goleak", action="store_true", default=False,
                     help="fail tests that leave goroutines behind (gmp.testing.verify_none)")
@@ -52,7 +59,7 @@ def pytest_addoption(parser):
                   help="the default of --gmp-panic: fail or exit")
 
 
-def _panicmode(config):
+def _panicmode(config: pytest.Config) -> str:
     mode = config.getoption("gmp_panic") or config.getini("gmp_panic") or "fail"
     if mode not in ("fail", "exit"):
         raise pytest.UsageError("gmp_panic must be 'fail' or 'exit', not %r" % (mode,))
@@ -66,7 +73,9 @@ class GoroutinePanic(Exception):
     ``created by`` line. ``reports`` lists them (one per goroutine, when
     several panicked in the same phase); ``goids`` their goroutine ids."""
 
-    def __init__(self, reports, goids):
+    original: BaseException
+
+    def __init__(self, reports: Iterable[str], goids: Iterable[int]) -> None:
         super().__init__("\n".join(r.rstrip("\n") + "\n" for r in reports).rstrip("\n"))
         self.reports = list(reports)
         self.goids = list(goids)
@@ -82,26 +91,28 @@ class PanicCatcher:
     No lock: the hook runs in a goroutine, which may share its thread with
     a preempted holder; deque appends and pops are atomic."""
 
-    def __init__(self, config, mode):
+    _core: Any                  # gmp._core once installed, else None
+
+    def __init__(self, config: pytest.Config, mode: str) -> None:
         self._config = config
         self._mode = mode
-        self._pending = collections.deque()     # GoroutinePanic not yet reported
+        self._pending: collections.deque[GoroutinePanic] = collections.deque()     # GoroutinePanic not yet reported
         self._pid = os.getpid()
         self._core = None
-        self._old = None
+        self._old: Any = None
 
-    def install(self):
+    def install(self) -> None:
         from gmp import _core
         self._core = _core
         self._old = _core._set_panic_hook(self._hook)
 
-    def uninstall(self):
+    def uninstall(self) -> None:
         if self._core is not None:
             self._core._main_window(False)
             self._core._set_panic_hook(self._old)
             self._core = None
 
-    def _hook(self, goid, exc, report):
+    def _hook(self, goid: int, exc: BaseException, report: str) -> bool:
         # in the panicking goroutine, on any M: record it first, then
         # interrupt the test's main goroutine if a phase is running
         # (_throw_main delivers nothing between phases, where the main
@@ -117,7 +128,7 @@ class PanicCatcher:
         self._core._throw_main(p)
         return True
 
-    def _uncapture(self):
+    def _uncapture(self) -> None:
         """Ends pytest's output capture and writes out what it holds, so that
         what the test printed and Go's report (written next, to fd 2) reach
         the terminal: os._exit leaves capture files unread."""
@@ -134,7 +145,7 @@ class PanicCatcher:
         except Exception:
             pass
 
-    def _take(self):
+    def _take(self) -> list[GoroutinePanic]:
         out = []
         while True:
             try:
@@ -142,7 +153,7 @@ class PanicCatcher:
             except IndexError:
                 return out
 
-    def _wrap(self):
+    def _wrap(self) -> Generator[None, object, object]:
         __tracebackhide__ = True
         self._core._main_window(True)
         try:
@@ -153,7 +164,7 @@ class PanicCatcher:
         self._leave(None)
         return res
 
-    def _leave(self, exc):
+    def _leave(self, exc: BaseException | None) -> None:
         __tracebackhide__ = True
         self._core._main_window(False)
         rest = [p for p in self._take() if p is not exc]
@@ -161,21 +172,22 @@ class PanicCatcher:
             raise _combine(rest)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_setup(self, item):
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
         __tracebackhide__ = True
         return (yield from self._wrap())
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_call(self, item):
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         __tracebackhide__ = True
         return (yield from self._wrap())
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_teardown(self, item, nextitem):
+    def pytest_runtest_teardown(self, item: pytest.Item,
+                                nextitem: pytest.Item | None) -> Generator[None, object, object]:
         __tracebackhide__ = True
         return (yield from self._wrap())
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # panics after the last phase ended (a goroutine still running as
         # the session ends): reported, and the run fails
         left = self._take()
@@ -190,10 +202,11 @@ class PanicCatcher:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _combine(panics):
+def _combine(panics: list[GoroutinePanic]) -> GoroutinePanic:
     if len(panics) == 1:
         return panics[0]
-    reports, goids = [], []
+    reports: list[str] = []
+    goids: list[int] = []
     for p in panics:
         reports += p.reports
         goids += p.goids
@@ -203,23 +216,26 @@ def _combine(panics):
 class GoLeak:
     """The ``goleak`` fixture's value."""
 
-    def __init__(self):
+    snapshot: Snapshot
+    ignore_top_function: list[str]
+
+    def __init__(self) -> None:
         from gmp import testing
         self._testing = testing
         self.snapshot = testing.ignore_current()
         self.ignore_top_function = []
 
-    def find(self):
+    def find(self) -> list[Goroutine]:
         return self._testing.find(ignore_current=self.snapshot,
                                   ignore_top_function=self.ignore_top_function)
 
-    def verify(self):
+    def verify(self) -> None:
         self._testing.verify_none(ignore_current=self.snapshot,
                                   ignore_top_function=self.ignore_top_function)
 
 
 @pytest.fixture
-def goleak():
+def goleak() -> Generator[GoLeak, None, None]:
     """Fails the test (at teardown) if goroutines started during it are
     still alive once its other fixtures are torn down."""
     g = GoLeak()
@@ -228,7 +244,7 @@ def goleak():
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if not item.config.getoption("gmp_goleak") or item.get_closest_marker("gmp_leaks_goroutines"):
         return (yield)
     from gmp import testing

@@ -1,4 +1,8 @@
 """gmp.runtime: Go's runtime package (the parts that make sense in Python)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from gmp._core import (
     gomaxprocs as gomaxprocs,
     num_goroutine as num_goroutine,
@@ -9,8 +13,19 @@ from gmp._core import (
     run as run,
     read_mem_stats as read_mem_stats,
     in_goroutine as in_goroutine,
-    _schedlat, _schedlat_bounds, _threads,
+    _schedlat as _schedlat, _schedlat_bounds, _threads,
 )
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    # what metrics() returns: Go's runtime/metrics names and their values
+    _Metrics = TypedDict("_Metrics", {
+        "/sched/goroutines:goroutines": int,
+        "/sched/gomaxprocs:threads": int,
+        "/sched/latencies:seconds": "Float64Histogram",
+        "/gmp/sched/threads:threads": int,
+    })
 
 __all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
            "metrics", "Float64Histogram", "read_mem_stats", "in_goroutine"]
@@ -22,15 +37,18 @@ class Float64Histogram:
 
     __slots__ = ("counts", "buckets")
 
-    def __init__(self, counts, buckets):
+    counts: list[int]
+    buckets: list[float]
+
+    def __init__(self, counts: list[int], buckets: list[float]) -> None:
         self.counts = counts
         self.buckets = buckets
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Float64Histogram(total=%d)" % sum(self.counts)
 
 
-def metrics():
+def metrics() -> _Metrics:
     """A snapshot of the runtime's metrics under Go's runtime/metrics names:
 
     /sched/goroutines:goroutines   goroutines alive

@@ -5,6 +5,13 @@ semaphore with the GIL released).
 Mutex, RWMutex, WaitGroup, Once and Cond live in the gmp._chan extension
 (gmp/chan/sync.pxi, parking on the wait queues of gmp/chan/sema.pxi) and
 are re-exported here; ErrGroup is written here, over them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec
+
 from gmp._core import go as _go, GoExit as _GoExit, Panic as _Panic
 from gmp._chan import (
     WaitGroup as WaitGroup,
@@ -16,6 +23,13 @@ from gmp._chan import (
 )
 from gmp import context as _context
 from greenlet import GreenletExit as _GreenletExit
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from gmp.context import Context, _CancelCauseFunc
+
+_P = ParamSpec("_P")
 
 __all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond", "ErrGroup"]
 
@@ -41,7 +55,14 @@ class ErrGroup:
 
     __slots__ = ("_wg", "_sem", "_mu", "errors", "ctx", "_cancel", "__weakref__")
 
-    def __init__(self, ctx=None):
+    _wg: WaitGroup
+    _sem: _chan[None] | None
+    _mu: Mutex
+    errors: list[BaseException]
+    ctx: Context
+    _cancel: _CancelCauseFunc
+
+    def __init__(self, ctx: Context | None = None) -> None:
         self._wg = WaitGroup()
         self._sem = None
         self._mu = Mutex()
@@ -50,13 +71,13 @@ class ErrGroup:
             ctx if ctx is not None else _context.background())
 
     @classmethod
-    def with_context(cls, ctx):
+    def with_context(cls, ctx: Context) -> tuple[Self, Context]:
         """A new group and the context it cancels on its first error (or
         once wait() returns): ``g, ctx = ErrGroup.with_context(parent)``."""
         g = cls(ctx)
         return g, g.ctx
 
-    def set_limit(self, n):
+    def set_limit(self, n: int) -> None:
         """At most n goroutines of the group run at once; n < 0: no limit.
         Changing it while goroutines of the group are running panics, as Go's."""
         sem = self._sem
@@ -68,7 +89,7 @@ class ErrGroup:
         else:
             self._sem = _chan(int(n))
 
-    def go(self, fn, *args, **kwargs):
+    def go(self, fn: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs) -> None:
         """Runs fn(*args, **kwargs) in a new goroutine of the group, first
         waiting for a free slot when a limit is set."""
         sem = self._sem
@@ -77,7 +98,7 @@ class ErrGroup:
         self._wg.add(1)
         _go(self._run, sem, fn, args, kwargs)
 
-    def try_go(self, fn, *args, **kwargs):
+    def try_go(self, fn: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs) -> bool:
         """Like go(), but returns False instead of waiting for a free slot."""
         sem = self._sem
         if sem is not None and not sem.send_nowait(None):
@@ -86,7 +107,8 @@ class ErrGroup:
         _go(self._run, sem, fn, args, kwargs)
         return True
 
-    def _run(self, sem, fn, args, kwargs):
+    def _run(self, sem: _chan[None] | None, fn: Callable[..., object], args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> None:
         try:
             fn(*args, **kwargs)
         except (_GoExit, _GreenletExit):
@@ -98,14 +120,14 @@ class ErrGroup:
                 sem.recv()
             self._wg.done()
 
-    def _fail(self, e):
+    def _fail(self, e: BaseException) -> None:
         with self._mu:
             self.errors.append(e)
             first = len(self.errors) == 1
         if first:
             self._cancel(e)
 
-    def wait(self):
+    def wait(self) -> None:
         """Waits for every goroutine of the group; raises the first exception
         any of them raised. Cancels the group's context either way."""
         self._wg.wait()
@@ -118,21 +140,22 @@ class ErrGroup:
                 _note(first, errs[1:])
             raise first
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, typ, exc, tb):
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if exc is not None and not isinstance(exc, (_GoExit, _GreenletExit)):
             self._fail(exc)
         self.wait()
         return False
 
 
-def _note(first, others):
+def _note(first: BaseException, others: list[BaseException]) -> None:
     if getattr(first, "_gmp_errgroup_noted", False):
         return
     try:
-        first._gmp_errgroup_noted = True
+        first._gmp_errgroup_noted = True  # type: ignore[attr-defined]
     except AttributeError:
         pass
     lines = ["gmp.sync.ErrGroup: %d more exception(s) in the group (ErrGroup.errors):" % len(others)]

@@ -12,7 +12,23 @@ wait, 20 tries) so that goroutines already on their way out may finish.
 Go's traceback format. With pytest, the ``goleak`` fixture and the
 ``--gmp-goleak`` option (gmp.pytest_plugin) do this around each test.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from gmp._core import _goroutines, _started, sleep as _sleep
+
+if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
+
+    class _FindOptions(TypedDict, total=False):
+        """find()'s keyword arguments, which verify_none() passes on."""
+        ignore_top_function: str | Iterable[str] | None
+        ignore_any_function: str | Iterable[str] | None
+        ignore_current: Snapshot | None
+        max_retries: int
+        max_sleep: float
 
 __all__ = ["Goroutine", "LeakError", "find", "verify_none", "ignore_current"]
 
@@ -25,7 +41,14 @@ class Goroutine:
 
     __slots__ = ("id", "state", "frames", "created_by", "stack")
 
-    def __init__(self, goid, state, frames, created_by, stack):
+    id: int
+    state: str
+    frames: list[tuple[str, str, int]]
+    created_by: tuple[str, int, str, int] | None
+    stack: str
+
+    def __init__(self, goid: int, state: str, frames: list[tuple[str, str, int]],
+                 created_by: tuple[str, int, str, int] | None, stack: str) -> None:
         self.id = goid
         self.state = state
         self.frames = frames            # [(function, file, line)], innermost first
@@ -33,18 +56,20 @@ class Goroutine:
         self.stack = stack              # Go's traceback format
 
     @property
-    def top_function(self):
+    def top_function(self) -> str:
         """The innermost function (``module.qualname``), or "" if none is known."""
         return self.frames[0][0] if self.frames else ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<Goroutine %d [%s] %s>" % (self.id, self.state, self.top_function)
 
 
 class LeakError(AssertionError):
     """Goroutines were still alive; ``.goroutines`` lists them."""
 
-    def __init__(self, goroutines):
+    goroutines: list[Goroutine]
+
+    def __init__(self, goroutines: list[Goroutine]) -> None:
         self.goroutines = goroutines
         AssertionError.__init__(self, "found unexpected goroutines:\n" +
                                 "\n".join(g.stack for g in goroutines))
@@ -55,11 +80,13 @@ class Snapshot:
 
     __slots__ = ("ids",)
 
-    def __init__(self, ids):
+    ids: frozenset[int]
+
+    def __init__(self, ids: Iterable[int]) -> None:
         self.ids = frozenset(ids)
 
 
-def ignore_current():
+def ignore_current() -> Snapshot:
     """Records the goroutines alive now (the caller included); pass the
     result as ``ignore_current=`` so that find() leaves them out."""
     if not _started():
@@ -67,7 +94,7 @@ def ignore_current():
     return Snapshot(r[0] for r in _goroutines())
 
 
-def _names(x):
+def _names(x: str | Iterable[str] | None) -> frozenset[str]:
     if x is None:
         return frozenset()
     if isinstance(x, str):
@@ -75,14 +102,16 @@ def _names(x):
     return frozenset(x)
 
 
-def _snapshot():
+def _snapshot() -> list[Goroutine]:
     if not _started():
         return []
     return [Goroutine(*r[:5]) for r in _goroutines() if not r[5]]   # not the caller
 
 
-def find(ignore_top_function=None, ignore_any_function=None, ignore_current=None,
-         max_retries=MAX_RETRIES, max_sleep=MAX_SLEEP):
+def find(ignore_top_function: str | Iterable[str] | None = None,
+         ignore_any_function: str | Iterable[str] | None = None,
+         ignore_current: Snapshot | None = None,
+         max_retries: int = MAX_RETRIES, max_sleep: float = MAX_SLEEP) -> list[Goroutine]:
     """The goroutines other than the caller that are alive and not ignored,
     after retrying (goleak's backoff) until none are or the tries run out.
 
@@ -97,7 +126,7 @@ def find(ignore_top_function=None, ignore_any_function=None, ignore_current=None
     anys = _names(ignore_any_function)
     skip = ignore_current.ids if ignore_current is not None else frozenset()
 
-    def leaked():
+    def leaked() -> list[Goroutine]:
         out = []
         for g in _snapshot():
             if g.id in skip or g.top_function in tops:
@@ -117,7 +146,7 @@ def find(ignore_top_function=None, ignore_any_function=None, ignore_current=None
     return leaked()
 
 
-def verify_none(**options):
+def verify_none(**options: Unpack[_FindOptions]) -> None:
     """Raises LeakError when find(**options) reports goroutines."""
     gs = find(**options)
     if gs:

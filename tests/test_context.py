@@ -39,6 +39,24 @@ def test_errors_have_go_messages():
     assert context.DeadlineExceededError == context.DeadlineExceeded
 
 
+def test_one_deadline_hierarchy_with_net():
+    """context's and net's deadline errors share one root with timeout()
+    true, as Go's context.DeadlineExceeded and os.ErrDeadlineExceeded both
+    satisfy interface{ Timeout() bool }."""
+    from gmp import net
+    assert issubclass(context.DeadlineExceeded, net.DeadlineExceededError)
+    assert not issubclass(context.Canceled, net.DeadlineExceededError)
+    assert context.DeadlineExceeded().timeout() is True
+    assert net.DeadlineExceededError().timeout() is True
+    assert str(net.DeadlineExceededError()) == "i/o timeout"
+    assert str(context.DeadlineExceeded()) == "context deadline exceeded"
+    assert context.DeadlineExceeded() != net.DeadlineExceededError()
+    with pytest.raises(net.DeadlineExceededError):
+        ctx, cancel = context.with_timeout(context.background(), 0.001)
+        ctx.done().recv()
+        raise ctx.err()
+
+
 def test_err_is_a_fresh_exception_each_time():
     # raise ctx.err() three times: the third traceback is as short as the
     # first (a shared instance kept every raise's frames)

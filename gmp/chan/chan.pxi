@@ -98,6 +98,12 @@ cdef class chan:
     def closed(self):
         return self.closed
 
+    @classmethod
+    def __class_getitem__(cls, item):
+        """chan[T]: a channel of T values, for type checkers (gmp/_chan.pyi);
+        at run time chan[T]() makes a plain chan, as list[int]() makes a list."""
+        return GenericAlias(cls, item)
+
 
 # Go rejects these at compile time; here they are TypeErrors at the call
 cdef str _RECVONLY_SEND = "invalid operation: cannot send to receive-only channel"
