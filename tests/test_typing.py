@@ -19,14 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "tests" / "typing" / "uses_every_module.py"
 ALLOWLIST = ROOT / "ci" / "stubtest-allowlist.txt"
 
-# chan[T] at run time needs chan.__class_getitem__ in the Cython class (the
-# stubs have it already).
-HAS_CLASS_GETITEM = hasattr(gmp.chan, "__class_getitem__")
-needs_class_getitem = pytest.mark.xfail(
-    not HAS_CLASS_GETITEM, strict=True, raises=TypeError,
-    reason="gmp.chan has no __class_getitem__ yet, so gmp.chan[int] is a TypeError at run time")
-
-
 def _need_mypy():
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed (pip install -e '.[typing]', or run ci/typing.sh)")
@@ -120,7 +112,6 @@ def test_stubtest(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@needs_class_getitem
 def test_chan_subscript_at_run_time():
     alias = gmp.chan[int]
     assert alias.__origin__ is gmp.chan and alias.__args__ == (int,)
@@ -130,7 +121,6 @@ def test_chan_subscript_at_run_time():
     assert c.recv_ok() == (1, True)
 
 
-@needs_class_getitem
 def test_the_typed_program_runs():
     _need_sources()
     r = subprocess.run([sys.executable, str(PROGRAM)], cwd=ROOT, capture_output=True,
