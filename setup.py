@@ -9,7 +9,12 @@ from setuptools import setup, Extension
 from Cython.Build import cythonize
 
 macros = []
-cflags = ["-O2"]
+# -fno-inline-functions-called-once: gcc would fold each helper called from
+# one place (pickg, gfswitch, parkforeign) into its caller's frame, and the
+# frames of goparkx -> schedule -> execute are live across every greenlet
+# switch: greenlet copies them in and out of the heap on each park, so
+# their size is paid per context switch (docs/decisions/0076).
+cflags = ["-O2", "-fno-inline-functions-called-once"]
 if os.environ.get("GMP_DEBUG"):
     macros.append(("GMP_DEBUG", "1"))
     cflags = ["-O1", "-g"]

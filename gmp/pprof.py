@@ -377,7 +377,7 @@ def serve(address: str = "127.0.0.1:6060", allow_remote: bool = False, *,
     the answer may take write_timeout seconds; at most max_conns
     connections are served at once."""
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-    from gmp.net import _splithostport, _lookupport
+    from gmp._netaddr import _splithostport, _lookupport
 
     host, port = _splithostport(address)
     port = _lookupport("tcp", port)

@@ -113,6 +113,40 @@ cdef void gdead(G g) noexcept:
         m.curg = None
 
 
+cdef G gfswitch(M m, G nxt):
+    """The EXIT case of schedule() (Go's goexit0 after gfput): the greenlet
+    of a dead G runs nxt. An unstarted nxt runs right here (returned: the
+    caller's loop calls it); otherwise the greenlet goes to the P's free
+    list and switches to nxt (or to g0 when nxt is None), to be reused for
+    a new G later (returns that G, m.nextg, when it is). With the free list
+    full, g0 runs nxt once this greenlet has ended (returns None).
+    A greenlet in the free list holds no G: the dead one was released by
+    the caller, and the next one is held by m.curg before the switch, so
+    parked greenlets keep nothing alive."""
+    cdef P p = m.p
+    cdef PyObject *gr
+    if nxt is not None and nxt.gr is None:
+        trackrun(nxt)                       # an unstarted G runs right here
+        nxt.homep = p
+        nxt.gr = gmp_gr_getcurrent()
+        nxt.status = _Grunning
+        m.curg = nxt
+        return nxt
+    if len(p.gfree) >= GFREE_MAX:
+        m.handoff = nxt                     # g0 runs it once this greenlet has ended
+        return None
+    p.gfree.append(gmp_gr_getcurrent())
+    if nxt is None:
+        gr = <PyObject *>m.g0
+    else:
+        gr = resumeg(m, nxt)                # a started G; m.curg holds it from here
+        nxt = None                          # no reference left in this frame
+    gmp_gr_switch(<object>gr, _noargs)
+    nxt = m.nextg                           # reused for a new G by execute()
+    m.nextg = None
+    return nxt
+
+
 cdef G gfinish(PyObject *og):
     """Called on a goroutine's greenlet after its function returned, with the
     greenlet loop's reference to the G (consumed here): marks it dead and

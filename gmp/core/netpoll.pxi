@@ -103,6 +103,23 @@ cdef int netpoll(int64_t delay) except? -9999:
     return cnt
 
 
+cdef inline PyObject *pd_unblock(PyObject **gp, int32_t *tokp, int32_t *readyp, int64_t *dp,
+                                 int err, int32_t *tok) noexcept nogil:
+    """Go's netpollunblock for one mode's slot (gp/tokp/readyp/dp point at
+    rg/rtok/rready/rd or their w twins; pd.lock held): takes the waiting G
+    out of the slot (its park token into tok), or remembers the edge when
+    nobody waits. Returns the G (a reference the caller drops) or NULL."""
+    cdef PyObject *g = gp[0]
+    if err == PD_TIMEOUT:
+        dp[0] = -1
+    if g != NULL:
+        tok[0] = tokp[0]
+        gp[0] = NULL
+    elif err == 0:
+        readyp[0] = 1
+    return g
+
+
 cdef int pd_ready(PollDesc pd, int modes, int err) except -1:
     """Readies the Gs waiting in pd's slots for modes; an edge with nobody
     waiting is remembered. err (PD_CLOSING, PD_TIMEOUT) is recorded first,
@@ -114,23 +131,9 @@ cdef int pd_ready(PollDesc pd, int modes, int err) except -1:
     if err == PD_CLOSING:
         pd.closing = 1
     if modes & MODE_R:
-        if err == PD_TIMEOUT:
-            pd.rd = -1
-        if pd.rg != NULL:
-            rg = pd.rg
-            rtok = pd.rtok
-            pd.rg = NULL
-        elif err == 0:
-            pd.rready = 1
+        rg = pd_unblock(&pd.rg, &pd.rtok, &pd.rready, &pd.rd, err, &rtok)
     if modes & MODE_W:
-        if err == PD_TIMEOUT:
-            pd.wd = -1
-        if pd.wg != NULL:
-            wg = pd.wg
-            wtok = pd.wtok
-            pd.wg = NULL
-        elif err == 0:
-            pd.wready = 1
+        wg = pd_unblock(&pd.wg, &pd.wtok, &pd.wready, &pd.wd, err, &wtok)
     gmp_unlock(&pd.lock)
     if rg != NULL:
         readyclaim(<G>rg, rtok)    # fails if an interrupt ended the wait

@@ -293,6 +293,16 @@ cdef object panicreport(G g, object e):
     return "".join(out)
 
 
+cdef void hookfailed(str what, object he) noexcept:
+    """Says on stderr that a crash hook (what) raised he; the exit goes on
+    (a failing report must not lose the panic)."""
+    try:
+        _flush_std()
+        sys.stderr.write("gmp: the %s raised %s: %s\n" % (what, type(he).__qualname__, he))
+    except BaseException:
+        pass
+
+
 cdef bint hookpanic(G g, object e) noexcept:
     """Offers the panic to panichook: True when the hook took it. A hook that
     raises has not taken it (the process then exits as without one, after
@@ -300,11 +310,7 @@ cdef bint hookpanic(G g, object e) noexcept:
     try:
         return bool(panichook(g.goid, e, panicreport(g, e)))
     except BaseException as he:
-        try:
-            _flush_std()
-            sys.stderr.write("gmp: the panic hook raised %s: %s\n" % (type(he).__qualname__, he))
-        except BaseException:
-            pass
+        hookfailed("panic hook", he)
         return False
 
 
@@ -364,11 +370,7 @@ cdef void crashhooks(object e) noexcept:
         elif sys.excepthook is not sys.__excepthook__:
             sys.excepthook(type(e), e, e.__traceback__)
     except BaseException as he:
-        try:
-            _flush_std()
-            sys.stderr.write("gmp: the exception hook raised %s: %s\n" % (type(he).__qualname__, he))
-        except BaseException:
-            pass
+        hookfailed("exception hook", he)
     try:
         logging = sys.modules.get("logging")
         if logging is not None:

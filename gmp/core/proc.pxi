@@ -236,10 +236,45 @@ cdef enum:
     SCHED_G0 = 3        # the g0 loop of m, which may block (_g0entry; mstart)
 
 
+cdef G pickg(M m, int why):
+    """The pick half of schedule() for g0 and for a yield: the G m runs
+    next, or None (nothing runnable now; on g0 it blocks until there is).
+    (A park or an exit picks with findrunnable_nb directly.) Separate from
+    schedule() so that its locals are not in the frame every parked
+    goroutine keeps on its saved stack (schedule's frame is live across the
+    switch)."""
+    cdef P p = m.p
+    cdef G nxt
+    cdef void *x
+    if why == SCHED_G0:
+        nxt = m.handoff
+        m.handoff = None
+        if nxt is None:
+            nxt = findrunnable(m)
+        return nxt
+    if why == SCHED_YIELD:
+        # Go's Gosched queues g globally, behind the local queues; here the
+        # local Gs ahead of it are taken explicitly, whatever the readyq/runq
+        # priority phase (which would otherwise hand g straight back)
+        if gmp_load32(&sched.exiting):
+            return None                     # to g0, which parks for good
+        if p.runnext is not None:
+            nxt = p.runnext
+            p.runnext = None
+            p.schedtick += 1
+            return nxt
+        x = runqget(&p.runq)
+        if x != NULL:
+            p.schedtick += 1
+            return take(x)
+    return findrunnable_nb(m, p)
+
+
 cdef G schedule(M m, G g, int why):
-    """Go's schedule(): picks the next G for m and runs it in place of g, the
-    G that stops running here (None when it is dead, or on g0). Every path
-    that gives up the thread comes here. Executed only by m's thread.
+    """Go's schedule(): picks the next G for m (pickg) and runs it in place
+    of g, the G that stops running here (None when it is dead, or on g0).
+    Every path that gives up the thread comes here. Executed only by m's
+    thread.
 
     On g0 the pick may block (findrunnable). On a goroutine's greenlet it
     does not (findrunnable_nb): with nothing runnable, the thread goes to
@@ -248,61 +283,17 @@ cdef G schedule(M m, G g, int why):
     on running and schedule returns g. Otherwise it returns None once g
     runs again (PARK, YIELD) or the picked G gave g0 back (G0). For EXIT it
     returns the unstarted G this greenlet runs next, or None: the greenlet
-    ends (the free list is full: g0 runs m.handoff)."""
-    cdef P p = m.p
+    ends (gfswitch)."""
     cdef G nxt
-    cdef void *x
-    cdef PyObject *gr
+    if why == SCHED_PARK or why == SCHED_EXIT:
+        nxt = findrunnable_nb(m, m.p)
+    else:
+        nxt = pickg(m, why)
+    if why == SCHED_EXIT:
+        return gfswitch(m, nxt)
     if why == SCHED_G0:
-        nxt = m.handoff
-        m.handoff = None
-        if nxt is None:
-            nxt = findrunnable(m)
         execute(m, nxt, True)
         return None
-    if why == SCHED_YIELD:
-        # Go's Gosched queues g globally, behind the local queues; here the
-        # local Gs ahead of it are taken explicitly, whatever the readyq/runq
-        # priority phase (which would otherwise hand g straight back)
-        if gmp_load32(&sched.exiting):
-            nxt = None                      # to g0, which parks for good
-        elif p.runnext is not None:
-            nxt = p.runnext
-            p.runnext = None
-            p.schedtick += 1
-        else:
-            x = runqget(&p.runq)
-            if x != NULL:
-                nxt = take(x)
-                p.schedtick += 1
-            else:
-                nxt = findrunnable_nb(m, p)
-    else:
-        nxt = findrunnable_nb(m, p)
-    if why == SCHED_EXIT:
-        # A greenlet in the free list holds no G: the dead one was released
-        # by the caller, and the next one is held by m.curg before the switch,
-        # so parked greenlets keep nothing alive.
-        if nxt is not None and nxt.gr is None:
-            trackrun(nxt)                   # an unstarted G runs right here
-            nxt.homep = p
-            nxt.gr = gmp_gr_getcurrent()
-            nxt.status = _Grunning
-            m.curg = nxt
-            return nxt
-        if len(p.gfree) >= GFREE_MAX:
-            m.handoff = nxt                 # g0 runs it once this greenlet has ended
-            return None
-        p.gfree.append(gmp_gr_getcurrent())
-        if nxt is None:
-            gr = <PyObject *>m.g0
-        else:
-            gr = resumeg(m, nxt)            # a started G; m.curg holds it from here
-            nxt = None                      # no reference left in this frame
-        gmp_gr_switch(<object>gr, _noargs)
-        nxt = m.nextg                       # reused for a new G by execute()
-        m.nextg = None
-        return nxt
     if nxt is g:
         trackrun(g)
         g.status = _Grunning
@@ -437,6 +428,45 @@ cdef object pendpop(G g):
 # g from its queue, at once (`nxt is g`: g goes on running) or after the
 # Gs ahead of it. Until then g is queued with the status goparkx gave it
 # (_Gwaiting or _Gsyscall), which a dump taken meanwhile shows.
+cdef int parkforeign(G g, int32_t reason) except -1:
+    """goparkx on a plain thread (g is its waiter G): blocks the thread on
+    g's semaphore with the GIL released. A function of its own so that the
+    frame a goroutine keeps on its saved stack while parked (goparkx's)
+    holds none of this path's exception-handling state."""
+    cdef int r
+    cdef bint ismain
+    if g.pendingexc is not None and parkclaim(g, g.parkseq):
+        g.throwexc = pendpop(g)
+        return 1
+    g.waitreason = reason
+    g.status = _Gwaiting
+    gmp_xadd32(&sched.nforeignwait, 1)
+    foreignparked.add(g)
+    # Only the main thread runs Python's signal handlers, and what they
+    # raise ends its wait like a thrown exception. A signal that arrived
+    # before the semaphore wait interrupted nothing: the main thread
+    # waits in 50 ms slices to see it (as M0 parks).
+    ismain = <bint>(threading.get_ident() == _main_ident)
+    r = 1 if ismain else 2
+    while r != 0:
+        if r != 3:
+            try:
+                PyErr_CheckSignals()
+            except BaseException as e:
+                pendpush(g, e)
+            if g.pendingexc is not None and parkclaim(g, g.parkseq):
+                gmp_xadd32(&sched.nforeignwait, -1)
+                g.throwexc = pendpop(g)
+                break
+        with nogil:
+            r = gmp_sema_wait(g.sema, gmp_nanotime() + 50000000 if ismain else -1)
+        if r == 2 and not ismain:
+            r = 3               # EINTR elsewhere: no handler runs here
+    foreignparked.discard(g)
+    g.status = _Grunning    # the waker took us off nforeignwait
+    return g.throwexc is not None
+
+
 cdef int goparkx(int32_t reason) except -1:
     """gopark without the raise: returns 1 when g woke to an exception thrown
     into it (g.throwexc), which the caller raises with gothrow(g) after its
@@ -448,42 +478,11 @@ cdef int goparkx(int32_t reason) except -1:
     would, if the park can still be withdrawn."""
     cdef M m = getm()
     cdef G g
-    cdef int r
-    cdef bint ismain
     if m is None:
         getg()          # on the main thread this starts the runtime (M0/G1)
         m = getm()
     if m is None:
-        g = foreign_g()
-        if g.pendingexc is not None and parkclaim(g, g.parkseq):
-            g.throwexc = pendpop(g)
-            return 1
-        g.waitreason = reason
-        g.status = _Gwaiting
-        gmp_xadd32(&sched.nforeignwait, 1)
-        foreignparked.add(g)
-        # Only the main thread runs Python's signal handlers, and what they
-        # raise ends its wait like a thrown exception. A signal that arrived
-        # before the semaphore wait interrupted nothing: the main thread
-        # waits in 50 ms slices to see it (as M0 parks).
-        ismain = <bint>(threading.get_ident() == _main_ident)
-        r = 1 if ismain else 2
-        while r != 0:
-            if r != 3:
-                try:
-                    PyErr_CheckSignals()
-                except BaseException as e:
-                    pendpush(g, e)
-                if g.pendingexc is not None and parkclaim(g, g.parkseq):
-                    gmp_xadd32(&sched.nforeignwait, -1)
-                    g.throwexc = pendpop(g)
-                    break
-            with nogil:
-                r = gmp_sema_wait(g.sema, gmp_nanotime() + 50000000 if ismain else -1)
-            if r == 2 and not ismain:
-                r = 3               # EINTR elsewhere: no handler runs here
-        foreignparked.discard(g)
-        g.status = _Grunning    # the waker took us off nforeignwait
+        return parkforeign(foreign_g(), reason)
     else:
         g = m.curg
         if g.pendingexc is not None and parkclaim(g, g.parkseq):
