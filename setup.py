@@ -9,19 +9,21 @@ from setuptools import setup, Extension
 from Cython.Build import cythonize
 
 macros = []
-# -fno-inline-functions-called-once: gcc would fold each helper called from
-# one place (pickg, gfswitch, parkforeign) into its caller's frame, and the
-# frames of goparkx -> schedule -> execute are live across every greenlet
-# switch: greenlet copies them in and out of the heap on each park, so
-# their size is paid per context switch (docs/decisions/0076).
-cflags = ["-O2", "-fno-inline-functions-called-once"]
+cflags = ["-O2"]
 if os.environ.get("GMP_DEBUG"):
     macros.append(("GMP_DEBUG", "1"))
     cflags = ["-O1", "-g"]
+# _core only: -fno-inline-functions-called-once. gcc would fold each helper
+# that has one caller (pickg, gfswitch, parkforeign) into that caller's
+# frame, and the frames of goparkx -> schedule -> execute are live across
+# every park's greenlet switch: greenlet copies them to the heap and back,
+# so their size is paid per context switch (docs/decisions/0076). _chan
+# keeps the default: select's one-caller helpers gain from being inlined.
+extra = {"gmp._core": ["-fno-inline-functions-called-once"], "gmp._chan": []}
 
 exts = [
     Extension(name, [src], include_dirs=["gmp/includes"], define_macros=macros,
-              extra_compile_args=cflags)
+              extra_compile_args=cflags + extra[name])
     for name, src in [("gmp._core", "gmp/_core.pyx"), ("gmp._chan", "gmp/_chan.pyx")]
 ]
 

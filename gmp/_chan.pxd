@@ -35,4 +35,4 @@ cdef class chan:
     cdef waitq_t sendq      # blocked senders
     cdef object __weakref__ # a timer's channel is held weakly by its runtime timer
     cdef object _gc         # never set: its presence makes chan a GC type, whose
-                            # traverse/clear _chan.pyx extends to the ring buffer
+                            # traverse/clear gmp/chan/chan.pxi extends to the ring buffer

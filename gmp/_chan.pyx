@@ -26,7 +26,7 @@ a chan lock is never held while another kind of lock is taken, a G is
 readied, or a reference is dropped (a DECREF can run arbitrary Python).
 """
 cimport cython
-from libc.stdint cimport int32_t, int64_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, uint64_t, uintptr_t
 from libc.stdlib cimport malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF

@@ -33,7 +33,6 @@ cdef enum waitreason:
     wr_chan_send_nilchan
     wr_sleep
     wr_io_wait
-    wr_semacquire
     wr_mutex_lock
     wr_rwmutex_rlock
     wr_rwmutex_lock

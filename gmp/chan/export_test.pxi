@@ -19,3 +19,9 @@ def _recvq_len(chan c):
 
 def _sendq_len(chan c):
     return wq_len(c, &c.sendq)
+
+
+def _fastrand_seed(seed):
+    """gmp_fastrand_seed in _chan (select's poll order): _chan's generator is
+    its own, apart from _core's."""
+    gmp_fastrand_seed(<uint64_t><int64_t>seed)

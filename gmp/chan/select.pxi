@@ -28,6 +28,13 @@ _m = nilchan.send
 cdef void *_fn_send = PyCFunction_GET_FUNCTION(<PyObject *>_m)
 _m = None
 
+# GMPDEBUG=randseed=N (core/runtime1.pxi) seeds _chan's fastrand as well:
+# each extension has its own copy of the generator, and select's poll order
+# draws from this one, so with the seed it repeats from run to run on the
+# thread that imported gmp.
+if _core._debugvars()["randseed"] != 0:
+    gmp_fastrand_seed(<uint64_t><int64_t>_core._debugvars()["randseed"])
+
 cdef enum:
     CASE_RECV = 0
     CASE_RECV_OK = 1

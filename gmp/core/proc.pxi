@@ -6,8 +6,9 @@
 #   A P and its M are paired for life (p.m, m.p); a started G runs only on its
 #   homep's M, so only that thread ever switches into its greenlet.
 #   m.curg is the G whose greenlet is running on m's thread (None in g0).
-#   p.idle == 1 iff p is on the idle list; sched.npidle counts them
-#   (protected by sched.lock, npidle also read atomically).
+#   p.idle == 1 iff p's M has nothing to run (Go's idle P list is these
+#   flags: pidleput/pidleget_self); sched.npidle counts them (protected by
+#   sched.lock, npidle also read atomically).
 #   m.parked == 1 from just before an M re-checks for work until a waker
 #   clears it with a CAS; whoever clears it owes one post on m.park.
 #   m.spinning is counted in sched.nmspinning.
@@ -79,7 +80,7 @@ cdef int32_t default_gomaxprocs() except -1:
     ignored for the CPU count, never an error."""
     global _GOMAXPROCS_ENV
     cdef str env = os.environ.get("GOMAXPROCS", "")
-    v = _atoi(env)                  # debug.pxi
+    v = _atoi(env)                  # runtime1.pxi
     if v is not None and 1 <= v <= 0x7FFFFFFF:
         _GOMAXPROCS_ENV = v
         return min(v, MAXPROCS)

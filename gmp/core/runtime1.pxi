@@ -21,11 +21,12 @@ cdef struct debugvars_t:
     int64_t gcshrinkstackoff
     int64_t tracebackancestors
     int64_t blockwarn           # ms (GMPDEBUG only in Go terms; accepted in both)
+    int64_t randseed            # != 0: fastrand seeded with it (gmp's own; gmp_rt.h)
 
 cdef debugvars_t dbg
 
 _DEBUG_KEYS = ("schedtrace", "scheddetail", "asyncpreemptoff", "gcshrinkstackoff",
-               "tracebackancestors", "blockwarn")
+               "tracebackancestors", "blockwarn", "randseed")
 
 _INT32_MIN = -(1 << 31)
 _INT32_MAX = (1 << 31) - 1
@@ -98,6 +99,13 @@ cdef int loaddebug() except -1:
     dbg.gcshrinkstackoff = vals.get("gcshrinkstackoff", 0)
     dbg.tracebackancestors = vals.get("tracebackancestors", 0)
     dbg.blockwarn = max(0, vals.get("blockwarn", 0))
+    # randseed=N: the scheduler's random choices (steal order, and select's
+    # poll order, which _chan seeds from this value) repeat from run to run
+    # as far as gmp_fastrand_seed's guarantee goes: the importing thread's
+    # draws exactly; other threads' by the order they first draw.
+    dbg.randseed = vals.get("randseed", 0)
+    if dbg.randseed != 0:
+        gmp_fastrand_seed(<uint64_t>dbg.randseed)
     return 0
 
 

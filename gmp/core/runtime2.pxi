@@ -3,12 +3,12 @@
 # and wait reasons), the runtime's globals (started, g1, m0) and the
 # lookups of the current M and G (getm, getg, foreign_g).
 #
-# Lock order (docs/HACKING.md): chan locks (by address) < p.timerlock <
-# sched.lock < gqueue locks. No Python code runs while any of them is held.
+# Lock order: the table in gmp/includes/gmp_lockrank.h (checked by GMP_DEBUG
+# builds). No Python code runs while any runtime lock is held.
 
 cdef struct sched_t:
     gqueue_t runq               # global run queue of unstarted Gs
-    gmp_lock_t lock             # protects p.idle, the M list
+    gmp_lock_t lock             # protects every p.idle and npidle's changes
     int32_t nprocs              # GOMAXPROCS
     int32_t nallp               # Ps allocated (>= nprocs after a decrease)
     int32_t npidle              # atomic
@@ -122,7 +122,7 @@ _GOMAXPROCS_ENV = None
 WAIT_REASONS = [
     "", "chan receive", "chan send", "select", "select (no cases)",
     "chan receive (nil chan)", "chan send (nil chan)", "sleep", "IO wait",
-    "semacquire", "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
+    "sync.Mutex.Lock", "sync.RWMutex.RLock", "sync.RWMutex.Lock",
     "sync.WaitGroup.Wait", "sync.Cond.Wait", "syscall",
 ]
 
