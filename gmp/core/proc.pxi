@@ -416,19 +416,6 @@ cdef object pendpop(G g):
     return e
 
 
-# Deviation from Go: no unlockf, and a goready may come before the park.
-# Go's gopark switches to g0 (park_m), sets _Gwaiting there and only then
-# calls unlockf to release the lock its waker needs, so a waker always
-# finds g parked. gmp parks without a g0 hop (the goroutine's greenlet
-# runs schedule itself, one greenlet switch per park instead of two), and
-# its callers release their locks before gopark: a goready can arrive
-# between publishing the token and parking (early goready). It is safe
-# because the waker only claims the token, marks g _Grunnable and queues it
-# on g's home P (runnext or readyq), and only that P's M, the thread
-# running this goparkx, can switch into g's greenlet: schedule then picks
-# g from its queue, at once (`nxt is g`: g goes on running) or after the
-# Gs ahead of it. Until then g is queued with the status goparkx gave it
-# (_Gwaiting or _Gsyscall), which a dump taken meanwhile shows.
 cdef int parkforeign(G g, int32_t reason) except -1:
     """goparkx on a plain thread (g is its waiter G): blocks the thread on
     g's semaphore with the GIL released. A function of its own so that the
@@ -468,6 +455,19 @@ cdef int parkforeign(G g, int32_t reason) except -1:
     return g.throwexc is not None
 
 
+# Deviation from Go: no unlockf, and a goready may come before the park.
+# Go's gopark switches to g0 (park_m), sets _Gwaiting there and only then
+# calls unlockf to release the lock its waker needs, so a waker always
+# finds g parked. gmp parks without a g0 hop (the goroutine's greenlet
+# runs schedule itself, one greenlet switch per park instead of two), and
+# its callers release their locks before gopark: a goready can arrive
+# between publishing the token and parking (early goready). It is safe
+# because the waker only claims the token, marks g _Grunnable and queues it
+# on g's home P (runnext or readyq), and only that P's M, the thread
+# running this goparkx, can switch into g's greenlet: schedule then picks
+# g from its queue, at once (`nxt is g`: g goes on running) or after the
+# Gs ahead of it. Until then g is queued with the status goparkx gave it
+# (_Gwaiting or _Gsyscall), which a dump taken meanwhile shows.
 cdef int goparkx(int32_t reason) except -1:
     """gopark without the raise: returns 1 when g woke to an exception thrown
     into it (g.throwexc), which the caller raises with gothrow(g) after its
