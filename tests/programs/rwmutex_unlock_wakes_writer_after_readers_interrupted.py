@@ -1,13 +1,8 @@
-"""Run by tests/test_rwmutex_interrupt.py::test_unlock_wakes_a_writer_when_the_waiting_readers_were_interrupted (GOMAXPROCS=1)."""
+"""Run by tests/test_rwmutex_interrupt.py::
+test_unlock_wakes_a_writer_when_the_waiting_readers_were_interrupted (GOMAXPROCS=1)."""
 import gmp
 from gmp import _core
-
-rw = gmp.sync.RWMutex()
-ready = gmp.chan()
-done = gmp.chan(1)
-
-def waiting(reason):
-    return "[%s]" % reason in gmp.runtime.stack(all=True)
+from rwmutex_prelude import rw, ready, done, waiting
 
 def writer2():
     rw.lock()

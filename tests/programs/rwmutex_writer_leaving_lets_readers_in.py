@@ -1,13 +1,8 @@
-"""Run by tests/test_rwmutex_interrupt.py::test_a_writer_that_stops_waiting_lets_the_readers_behind_it_in (GOMAXPROCS=1)."""
+"""Run by tests/test_rwmutex_interrupt.py::
+test_a_writer_that_stops_waiting_lets_the_readers_behind_it_in (GOMAXPROCS=1)."""
 import gmp
 from gmp import _core
-
-rw = gmp.sync.RWMutex()
-ready = gmp.chan()
-done = gmp.chan(1)
-
-def waiting(reason):
-    return "[%s]" % reason in gmp.runtime.stack(all=True)
+from rwmutex_prelude import rw, ready, done, waiting
 
 def reader2():
     rw.rlock()
