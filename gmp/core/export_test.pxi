@@ -284,6 +284,23 @@ def _netpoll_init():
     netpollinit()
 
 
+# ---- the scheduler trace, preemption and GOTRACEBACK, as tests read them --
+
+def _schedtrace(bint detailed=False):
+    """The trace sysmon prints, as a string (for tests and tools)."""
+    return schedtrace_text(detailed)
+
+
+def _preempt_counts():
+    """(requests, yields, armed code objects, declined at unsafe points): for tests."""
+    return npreemptreq, npreempt, len(armedcodes), npreemptunsafe
+
+
+def _traceback_level():
+    """The GOTRACEBACK level in effect (runtime1.pxi)."""
+    return traceback_level
+
+
 # ---- the lock order checks (gmp_lockrank.h) and the seedable fastrand -------
 
 # Test hooks for the lock order checks of GMP_DEBUG builds (gmp_lockrank.h)

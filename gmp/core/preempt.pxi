@@ -310,8 +310,3 @@ cdef int preemptm(int32_t pid, uint32_t tick) except -1:
         if gcwas:
             PyGC_Enable()
     return 0
-
-
-def _preempt_counts():
-    """(requests, yields, armed code objects, declined at unsafe points): for tests."""
-    return npreemptreq, npreempt, len(armedcodes), npreemptunsafe

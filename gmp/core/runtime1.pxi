@@ -156,10 +156,6 @@ def set_traceback(level):
     traceback_level = n
 
 
-def _traceback_level():
-    return traceback_level
-
-
 cdef int loadtraceback() except -1:
     global traceback_level
     env = os.environ.get("GOTRACEBACK")

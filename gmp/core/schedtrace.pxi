@@ -65,8 +65,3 @@ cdef str schedtrace_text(bint detailed):
         out.append("  G%d: status=%d(%s) m=%d lockedm=-1\n" % (
             g.goid, g.status, reason, running.get(g.goid, -1)))
     return "".join(out)
-
-
-def _schedtrace(bint detailed=False):
-    """The trace sysmon prints, as a string (for tests and tools)."""
-    return schedtrace_text(detailed)
