@@ -101,12 +101,20 @@ def http_files():
     return [req, resp]
 
 
-def run_cell(client, server, conns, seconds, ncpu, extra=(), server_cpus=1):
+def run_cell(client, server, conns, seconds, ncpu, extra=(), server_cpus=1, pinned=True,
+             env_extra=None):
+    """One server under one load. pinned=False: server and client share every
+    CPU (as a service does), instead of server_cpus CPUs for the server and
+    the next one for the client. env_extra: the server's extra environment
+    (e.g. GOMAXPROCS)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(env_extra or {})
     server_cpus = max(1, min(server_cpus, ncpu - 1 if ncpu > 1 else 1))
     scpu = set(range(server_cpus))
     ccpu = {server_cpus} if ncpu > server_cpus else {0}
+    if not pinned:
+        scpu = ccpu = set(range(ncpu))
     srv = subprocess.Popen([sys.executable, "-m", "bench.echo.servers", server, "0"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                            preexec_fn=pin(scpu), cwd=ROOT)
