@@ -85,7 +85,7 @@ include "core/fork.pxi"
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------
 
 def go(fn, *args, **kwargs):
-    """Starts fn(*args, **kwargs) in a new goroutine. Returns None."""
+    """Starts ``fn(*args, **kwargs)`` in a new goroutine. Returns None."""
     if not callable(fn):
         raise TypeError("go: %r is not callable" % (fn,))
     newproc(fn, args, kwargs if kwargs else None)
@@ -117,6 +117,7 @@ def num_goroutine():
 
 
 def num_cpu():
+    """The number of CPUs this process may run on (its affinity mask)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:
@@ -134,7 +135,7 @@ def goexit():
 
 
 def run(main, *args, **kwargs):
-    """Runs main(*args, **kwargs) as the main goroutine and returns its result."""
+    """Runs ``main(*args, **kwargs)`` as the main goroutine and returns its result."""
     if not started:
         if threading.get_ident() == _main_ident:
             start_runtime()

@@ -104,6 +104,7 @@ cdef class chan:
 
     @property
     def closed(self):
+        """Whether the channel has been closed (values may still be buffered)."""
         return self.closed
 
     @classmethod
