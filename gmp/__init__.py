@@ -1,5 +1,7 @@
 """gmp: Go's goroutine runtime for Python.
 
+A first program::
+
     import gmp
     ch = gmp.chan()
     gmp.go(lambda: ch.send("hi"))

@@ -1,4 +1,8 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, embedsignature.format=clinic
+# embedsignature.format=clinic: each C function's docstring starts with its text
+# signature (send($self, v, /)\n--\n\n), which inspect.signature, help() and
+# stubtest read (tests/test_signatures.py); Cython strips it from a
+# cyfunction's __doc__ and CPython from a builtin's.
 """gmp._chan: channels, select and the sync primitives.
 
 This file only assembles the concept files in gmp/chan/, one C translation

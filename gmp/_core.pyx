@@ -1,4 +1,8 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, embedsignature.format=clinic
+# embedsignature.format=clinic: each C function's docstring starts with its text
+# signature (send($self, v, /)\n--\n\n), which inspect.signature, help() and
+# stubtest read (tests/test_signatures.py); Cython strips it from a
+# cyfunction's __doc__ and CPython from a builtin's.
 """gmp._core: goroutines and the G/M/P scheduler (Go's runtime), run
 queues, timers, the network poller and goroutine dumps.
 
@@ -81,7 +85,7 @@ include "core/fork.pxi"
 # ---- public entry points (re-exported by gmp and gmp.runtime) ------------
 
 def go(fn, *args, **kwargs):
-    """Starts fn(*args, **kwargs) in a new goroutine. Returns None."""
+    """Starts ``fn(*args, **kwargs)`` in a new goroutine. Returns None."""
     if not callable(fn):
         raise TypeError("go: %r is not callable" % (fn,))
     newproc(fn, args, kwargs if kwargs else None)
@@ -113,6 +117,7 @@ def num_goroutine():
 
 
 def num_cpu():
+    """The number of CPUs this process may run on (its affinity mask)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:
@@ -130,7 +135,7 @@ def goexit():
 
 
 def run(main, *args, **kwargs):
-    """Runs main(*args, **kwargs) as the main goroutine and returns its result."""
+    """Runs ``main(*args, **kwargs)`` as the main goroutine and returns its result."""
     if not started:
         if threading.get_ident() == _main_ident:
             start_runtime()

@@ -87,7 +87,7 @@ def _mkaddr(family: int, sa: Any) -> TCPAddr | UnixAddr:
 # ---- errors -------------------------------------------------------------
 
 class AddrError(ValueError):
-    """A malformed address (Go's *net.AddrError): "address x: missing port in address"."""
+    """A malformed address (Go's ``*net.AddrError``): "address x: missing port in address"."""
 
     def __init__(self, err: str, addr: str) -> None:
         super().__init__("address %s: %s" % (addr, err))
@@ -96,7 +96,7 @@ class AddrError(ValueError):
 
 
 class DNSError(_socket.gaierror):
-    """A failed name or service lookup (Go's *net.DNSError):
+    """A failed name or service lookup (Go's ``*net.DNSError``):
     "lookup nosuchhost.invalid: no such host". err is the reason, name what
     was looked up; is_not_found, is_temporary and is_timeout classify it.
     A socket.gaierror, so code that catches gaierror still does."""
@@ -134,7 +134,7 @@ def _dnserror(*args: Any) -> DNSError:
 
 
 class OpError(OSError):
-    """A failed network operation (Go's *net.OpError). op is "read",
+    """A failed network operation (Go's ``*net.OpError``). op is "read",
     "write", "dial", "accept", "listen" or "close"; err the underlying
     exception. The instance is also of err's built-in class."""
 

@@ -1,7 +1,7 @@
 """gmp.context: Go's context package for goroutines.
 
 A Context carries a cancellation signal, a deadline and request-scoped
-values down a tree of calls and goroutines:
+values down a tree of calls and goroutines::
 
     ctx, cancel = gmp.context.with_timeout(gmp.context.background(), 0.5)
     try:

@@ -1,16 +1,20 @@
 """gmp.monkey: make unmodified blocking stdlib code cooperative in goroutines.
 
+Patch once, early::
+
     import gmp.monkey
     gmp.monkey.patch_all()      # before the code that creates sockets
 
 After patching, inside a goroutine:
-  - time.sleep parks the goroutine (gmp.sleep);
-  - socket.socket objects keep their blocking/timeout semantics but a call
-    that would block parks the goroutine on the netpoller instead of
-    blocking its thread (socket.timeout is still raised on time);
-  - getaddrinfo and the other resolver calls run through gmp.syscall;
-  - select.select and the selectors module's select() hand a blocking wait
-    to gmp.syscall (socketserver's serve_forever loop waits that way).
+
+- time.sleep parks the goroutine (gmp.sleep);
+- socket.socket objects keep their blocking/timeout semantics but a call
+  that would block parks the goroutine on the netpoller instead of
+  blocking its thread (socket.timeout is still raised on time);
+- getaddrinfo and the other resolver calls run through gmp.syscall;
+- select.select and the selectors module's select() hand a blocking wait
+  to gmp.syscall (socketserver's serve_forever loop waits that way).
+
 Outside goroutines (plain threads, or before the runtime starts) every
 patched call behaves as the original: sockets block the thread (through
 poll(2), since the fd itself is kept non-blocking).

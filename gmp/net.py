@@ -1,5 +1,7 @@
 """gmp.net: stream networking for goroutines, modelled on Go's net package.
 
+A server and a client::
+
     ln = gmp.net.listen("tcp", "127.0.0.1:8080")
     while True:
         c = ln.accept()                 # parks the goroutine, not the thread
@@ -14,7 +16,7 @@ Every socket is non-blocking and registered with the runtime's netpoller
 calling goroutine ("IO wait" in dumps). Called from a plain thread, the same
 methods block that thread.
 
-Errors are OpError, Go's *net.OpError, which prints as Go does
+Errors are OpError, Go's ``*net.OpError``, which prints as Go does
 ("read tcp 127.0.0.1:8080->127.0.0.1:50312: i/o timeout") and is also an
 instance of the matching built-in exception: a passed deadline is a
 TimeoutError, a closed connection a NetClosingError ("use of closed network

@@ -1,5 +1,7 @@
 """gmp.pprof: Go's runtime/pprof goroutine profile and net/http/pprof's pages.
 
+Every goroutine's stack, counted, as Go's text::
+
     gmp.pprof.lookup("goroutine").write_to(sys.stdout, debug=1)
 
 debug=0 writes a gzip-compressed profile.proto (sample type goroutine/count,

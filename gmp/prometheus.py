@@ -1,6 +1,7 @@
 """gmp.prometheus: the runtime's metrics for prometheus_client, under the
 names Go's client_golang uses (go_goroutines, go_threads,
-go_sched_gomaxprocs_threads, go_sched_latencies_seconds).
+go_sched_gomaxprocs_threads, go_sched_latencies_seconds). Registered
+once::
 
     import gmp.prometheus
     gmp.prometheus.register()       # on prometheus_client's default registry

@@ -49,14 +49,15 @@ class Float64Histogram:
 
 
 def metrics() -> _Metrics:
-    """A snapshot of the runtime's metrics under Go's runtime/metrics names:
+    """A snapshot of the runtime's metrics, a dict keyed by Go's
+    runtime/metrics names::
 
-    /sched/goroutines:goroutines   goroutines alive
-    /sched/gomaxprocs:threads      GOMAXPROCS
-    /sched/latencies:seconds       Float64Histogram of the time goroutines
-                                   spent runnable before they ran (one
-                                   transition in 8 is timed, as in Go)
-    /gmp/sched/threads:threads     OS threads of the runtime (Ms and sysmon)
+        /sched/goroutines:goroutines   goroutines alive
+        /sched/gomaxprocs:threads      GOMAXPROCS
+        /sched/latencies:seconds       Float64Histogram of the time goroutines
+                                       spent runnable before they ran (one
+                                       transition in 8 is timed, as in Go)
+        /gmp/sched/threads:threads     OS threads of the runtime (Ms and sysmon)
     """
     counts, _ = _schedlat()
     return {

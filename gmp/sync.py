@@ -90,7 +90,7 @@ class ErrGroup:
             self._sem = _chan(int(n))
 
     def go(self, fn: Callable[_P, object], *args: _P.args, **kwargs: _P.kwargs) -> None:
-        """Runs fn(*args, **kwargs) in a new goroutine of the group, first
+        """Runs ``fn(*args, **kwargs)`` in a new goroutine of the group, first
         waiting for a free slot when a limit is set."""
         sem = self._sem
         if sem is not None:

@@ -1,5 +1,7 @@
 """gmp.testing: goroutine-leak detection, after go.uber.org/goleak.
 
+In a test::
+
     def test_server():
         snap = gmp.testing.ignore_current()
         ...                                     # start and stop goroutines
@@ -147,7 +149,7 @@ def find(ignore_top_function: str | Iterable[str] | None = None,
 
 
 def verify_none(**options: Unpack[_FindOptions]) -> None:
-    """Raises LeakError when find(**options) reports goroutines."""
+    """Raises LeakError when ``find(**options)`` reports goroutines."""
     gs = find(**options)
     if gs:
         raise LeakError(gs)

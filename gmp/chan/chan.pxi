@@ -10,8 +10,16 @@ cdef object _WOULDBLOCK = object()
 @cython.binding(False)
 @cython.always_allow_keywords(False)
 cdef class chan:
-    """A Go channel: chan(size=0). send/recv/recv_ok/close, len(ch), ch.cap,
-    iteration until closed and drained."""
+    """chan(size=0)\n--\n\nA Go channel with room for ``size`` buffered values (0: unbuffered,
+    a send waits for its receiver); ``chan(None)`` is the nil channel,
+    ``gmp.nilchan``.
+
+    ``send``/``recv``/``recv_ok``/``close``, their non-blocking forms
+    ``send_nowait``/``recv_nowait``, ``len(ch)`` (values buffered now),
+    ``ch.cap``, ``ch.closed``; iterating receives until the channel is closed
+    and drained. ``chan[int]()`` is a channel of ints for type checkers (at
+    run time a plain chan).
+    """
 
     def __cinit__(self, size=0):
         cdef Py_ssize_t n
@@ -37,7 +45,7 @@ cdef class chan:
                 Py_XDECREF(self.buf[(self.recvx + i) % self.cap])
             free(self.buf)
 
-    def send(self, v):
+    def send(self, v, /):
         """Sends v, blocking until a receiver takes it or buffer space frees up.
         Panics with "send on closed channel"."""
         if self.recvonly:
@@ -55,7 +63,7 @@ cdef class chan:
         v = chanrecv(self, True, &ok)
         return (v, ok)
 
-    def send_nowait(self, v):
+    def send_nowait(self, v, /):
         """Sends v if that does not block; returns whether it was sent."""
         if self.recvonly:
             raise TypeError(_RECVONLY_SEND)
@@ -96,10 +104,11 @@ cdef class chan:
 
     @property
     def closed(self):
+        """Whether the channel has been closed (values may still be buffered)."""
         return self.closed
 
     @classmethod
-    def __class_getitem__(cls, item):
+    def __class_getitem__(cls, item, /):
         """chan[T]: a channel of T values, for type checkers (gmp/_chan.pyi);
         at run time chan[T]() makes a plain chan, as list[int]() makes a list."""
         return GenericAlias(cls, item)
@@ -178,7 +187,8 @@ _chan_gc_install()
 
 
 class WouldBlock(Exception):
-    """A *_nowait operation would have blocked."""
+    """A ``*_nowait`` operation would have blocked."""
+    __signature__ = _core._ExceptionSignature()
 
 
 nilchan = chan(None)

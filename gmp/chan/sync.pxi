@@ -16,7 +16,7 @@ cdef class _Locker:
 
 @cython.final
 cdef class Mutex(_Locker):
-    """sync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
+    """Mutex()\n--\n\nsync.Mutex: lock()/unlock(), a context manager. Waiters are handed the
     lock in FIFO order (Go's starvation mode), parking only the goroutine."""
     cdef gmp_lock_t lk
     cdef bint locked
@@ -26,6 +26,7 @@ cdef class Mutex(_Locker):
         gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def lock(self):
+        """Locks the mutex, parking the goroutine until it is free."""
         gmp_lock(&self.lk)
         if not self.locked:
             self.locked = True
@@ -35,6 +36,7 @@ cdef class Mutex(_Locker):
             gothrow(getg())
 
     def try_lock(self):
+        """Locks the mutex if it is free; returns whether it did."""
         gmp_lock(&self.lk)
         if not self.locked:
             self.locked = True
@@ -44,6 +46,8 @@ cdef class Mutex(_Locker):
         return False
 
     def unlock(self):
+        """Unlocks the mutex, handing it to the first waiter. Panics with
+        "sync: unlock of unlocked mutex"."""
         cdef Sudog sg
         gmp_lock(&self.lk)
         if not self.locked:
@@ -59,8 +63,9 @@ cdef class Mutex(_Locker):
 
 @cython.final
 cdef class RWMutex(_Locker):
-    """sync.RWMutex: lock/unlock for writers, rlock/runlock for readers.
-    A waiting writer blocks new readers (Go's writer preference)."""
+    """RWMutex()\n--\n\nsync.RWMutex: lock/unlock for writers, rlock/runlock for readers.
+    A waiting writer blocks new readers (Go's writer preference). As a
+    context manager it takes the write lock."""
     cdef gmp_lock_t lk
     cdef int64_t readers
     cdef bint writer
@@ -71,6 +76,7 @@ cdef class RWMutex(_Locker):
         gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def rlock(self):
+        """Locks for reading: waits while a writer holds or waits for the lock."""
         gmp_lock(&self.lk)
         if not self.writer and wq_empty(&self.wwait):
             self.readers += 1
@@ -80,6 +86,8 @@ cdef class RWMutex(_Locker):
             gothrow(getg())
 
     def runlock(self):
+        """Undoes one rlock(); the last reader out lets a waiting writer in.
+        Panics with "sync: RUnlock of unlocked RWMutex"."""
         cdef Sudog sg = None
         gmp_lock(&self.lk)
         if self.readers <= 0:
@@ -95,6 +103,7 @@ cdef class RWMutex(_Locker):
             readysg(sg)
 
     def lock(self):
+        """Locks for writing: waits until no reader or writer holds the lock."""
         gmp_lock(&self.lk)
         if not self.writer and self.readers == 0:
             self.writer = True
@@ -119,6 +128,8 @@ cdef class RWMutex(_Locker):
         return 0
 
     def unlock(self):
+        """Unlocks for writing; the waiting readers go first, else one
+        writer. Panics with "sync: Unlock of unlocked RWMutex"."""
         cdef list woken = None
         cdef Sudog sg
         gmp_lock(&self.lk)
@@ -147,6 +158,7 @@ cdef class RWMutex(_Locker):
         return woken
 
     def rlocker(self):
+        """A Locker whose lock()/unlock() are this RWMutex's rlock()/runlock()."""
         return _RLocker(self)
 
 
@@ -163,7 +175,7 @@ class _RLocker(_Locker):
 
 @cython.final
 cdef class WaitGroup:
-    """sync.WaitGroup: add(delta), done(), wait()."""
+    """WaitGroup()\n--\n\nsync.WaitGroup: add(delta), done(), wait()."""
     cdef gmp_lock_t lk
     cdef int64_t counter
     cdef waitq_t waiters
@@ -172,6 +184,8 @@ cdef class WaitGroup:
         gmp_lock_init_rank(&self.lk, GMP_LR_SYNC)
 
     def add(self, Py_ssize_t delta):
+        """Adds delta (which may be negative) to the counter; at zero every
+        waiter is woken. Panics with "sync: negative WaitGroup counter"."""
         cdef list woken = None
         gmp_lock(&self.lk)
         self.counter += delta
@@ -185,9 +199,11 @@ cdef class WaitGroup:
         readyall(woken)
 
     def done(self):
+        """Decrements the counter by one: add(-1)."""
         self.add(-1)
 
     def wait(self):
+        """Waits until the counter is zero."""
         gmp_lock(&self.lk)
         if self.counter == 0:
             gmp_unlock(&self.lk)
@@ -201,7 +217,7 @@ cdef class WaitGroup:
 
 @cython.final
 cdef class Once:
-    """sync.Once: do(fn) runs fn exactly once; later callers wait for it."""
+    """Once()\n--\n\nsync.Once: do(fn) runs fn exactly once; later callers wait for it."""
     cdef bint done
     cdef Mutex m
 
@@ -209,6 +225,9 @@ cdef class Once:
         self.m = Mutex()
 
     def do(self, fn, *args, **kwargs):
+        """Calls ``fn(*args, **kwargs)`` if no do() of this Once has called
+        its function yet; a call that comes while it runs waits for it to
+        return. A call that raised counts as done, as in Go."""
         if self.done:
             return
         self.m.lock()
@@ -224,7 +243,7 @@ cdef class Once:
 
 @cython.final
 cdef class Cond:
-    """sync.Cond(L): wait() atomically unlocks L and parks; signal() wakes
+    """Cond(L)\n--\n\nsync.Cond(L): wait() atomically unlocks L and parks; signal() wakes
     one waiter, broadcast() all; a woken waiter re-locks L. L is a Locker
     (lock()/unlock(), as gmp.Mutex) or a Python lock (acquire()/release())."""
     cdef gmp_lock_t lk
@@ -245,6 +264,8 @@ cdef class Cond:
                             % type(L).__name__)
 
     def wait(self):
+        """Unlocks L, waits for signal() or broadcast(), and locks L again
+        before returning (also when it raises)."""
         cdef G g = getg()
         cdef Sudog sg
         cdef bint interrupted
@@ -282,6 +303,7 @@ cdef class Cond:
             raise exc
 
     def signal(self):
+        """Wakes one waiting goroutine, if there is one."""
         cdef Sudog sg
         gmp_lock(&self.lk)
         sg = wq_dequeue(&self.waiters)
@@ -290,6 +312,7 @@ cdef class Cond:
             readysg(sg)
 
     def broadcast(self):
+        """Wakes every waiting goroutine."""
         cdef list woken
         gmp_lock(&self.lk)
         woken = wq_dequeueall(&self.waiters, None)

@@ -194,7 +194,7 @@ cdef class PollDesc:
                 raise OSError(-r, strerror(-r).decode())
             pd_wait(self, MODE_R)
 
-    def readinto(self, buf):
+    def readinto(self, buf, /):
         """Reads into a writable buffer; returns the byte count (0 at end)."""
         cdef Py_buffer view
         cdef Py_ssize_t r
@@ -216,7 +216,7 @@ cdef class PollDesc:
         finally:
             PyBuffer_Release(&view)
 
-    def write(self, data):
+    def write(self, data, /):
         """Writes all of data, parking while the socket buffer is full;
         returns the byte count. (Go's FD.Write.)"""
         cdef Py_buffer view

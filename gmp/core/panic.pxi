@@ -3,8 +3,22 @@
 # (exitclaim, sysexit), checkdead (proc.go), the crash hooks and their
 # watchdog, and _exitstop (the atexit stop of every M).
 
+class _ExceptionSignature:
+    """The ``__signature__`` of gmp's exception classes: ``(*args)``, what
+    BaseException takes. inspect.signature finds none on an exception class
+    by itself (not even on ValueError: BaseException's docstring carries no
+    text signature), and before 3.12 it takes only an inspect.Signature
+    there, which is built when read so that importing gmp does not import
+    inspect."""
+
+    def __get__(self, obj, cls=None):
+        import inspect
+        return inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)])
+
+
 class Panic(Exception):
     """A Go runtime panic, with Go's message (e.g. "send on closed channel")."""
+    __signature__ = _ExceptionSignature()
 
 
 class Deadlock(Panic):
@@ -13,6 +27,7 @@ class Deadlock(Panic):
 
 class GoExit(BaseException):
     """Raised by runtime.goexit(): unwinds the goroutine, running finally blocks."""
+    __signature__ = _ExceptionSignature()
 
 
 cdef void _flush_std() noexcept:

@@ -41,7 +41,7 @@ def _syshelper():
 
 
 def syscall(fn, *args, **kwargs):
-    """Runs fn(*args, **kwargs) on a helper thread while the calling goroutine
+    """Runs ``fn(*args, **kwargs)`` on a helper thread while the calling goroutine
     parks, so a blocking call holds up nothing else; returns its result or
     raises its exception. From a plain thread it just calls fn."""
     global nhelpers, nhelpers_idle

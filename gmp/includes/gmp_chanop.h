@@ -29,11 +29,21 @@
  *    and handed out again. Nobody can observe the rebinding, as no one else
  *    holds the object.
  *
- * Visible differences from method_descriptor: `type(chan.recv)` is
- * gmp_chanop_metatype and `isinstance(chan.recv, type)` is true (the bound
- * `ch.recv` is an ordinary builtin method); an idle pooled method keeps its
- * last channel alive until it is rebound, at most GMP_CHANOP_POOL channels
- * per operation.
+ * Read through the class, `chan.recv` is the method_descriptor that Cython
+ * made (kept in `descr`): introspection (inspect.signature, help(), pydoc's
+ * "Methods" section, Sphinx, stubtest) sees an ordinary C method, with the
+ * text signature of its docstring (`recv($self, /)\n--\n\n...`), and
+ * `chan.recv(ch)` calls it as any method_descriptor. Neither `ch.recv()`
+ * (LOAD_METHOD/LOAD_ATTR finds the type object in chan's dict and checks
+ * its flag, without calling tp_descr_get) nor `ch.recv` (tp_descr_get with
+ * the channel) goes through that branch. The type objects themselves, in
+ * chan.__dict__, carry the same docstring, so their __text_signature__ is
+ * the method's too.
+ *
+ * Visible differences from method_descriptor: `type(chan.__dict__["recv"])`
+ * is gmp_chanop_metatype (the bound `ch.recv` is an ordinary builtin
+ * method); an idle pooled method keeps its last channel alive until it is
+ * rebound, at most GMP_CHANOP_POOL channels per operation.
  *
  * Everything here runs with the GIL held; the pools are GIL-protected.
  */
@@ -47,6 +57,7 @@
 typedef struct {
     PyTypeObject type;                  /* first: the descriptor is a type object */
     PyMethodDef *ml;                    /* the chan method's own definition */
+    PyObject *descr;                    /* Cython's method_descriptor over ml (strong) */
     PyTypeObject *objclass;             /* chan */
     PyCFunctionObject *pool[GMP_CHANOP_POOL];   /* strong, or NULL */
     unsigned int evict;                 /* next slot to give up when all are in use */
@@ -104,9 +115,9 @@ static PyObject *gmp_chanop_bind(gmp_chanop_t *d, PyObject *obj) {
 static PyObject *gmp_chanop_get(PyObject *self, PyObject *obj, PyObject *type) {
     gmp_chanop_t *d = (gmp_chanop_t *)self;
     (void)type;
-    if (obj == NULL || obj == Py_None) {
-        Py_INCREF(self);
-        return self;
+    if (obj == NULL || obj == Py_None) {     /* chan.recv: the plain method_descriptor */
+        Py_INCREF(d->descr);
+        return d->descr;
     }
     if (!Py_IS_TYPE(obj, d->objclass)) {
         PyErr_Format(PyExc_TypeError, "descriptor '%s' for '%s' objects doesn't apply to a '%s' object",
@@ -177,8 +188,8 @@ static PyTypeObject gmp_chanop_metatype = {
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(PyTypeObject, tp_vectorcall),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR,
-    .tp_doc = "The type of chan.send, chan.recv and chan.recv_ok: method descriptors whose\n"
-              "unbound calls are direct C calls and whose bound methods come from a pool.",
+    .tp_doc = "The type of chan.__dict__['send'], ['recv'] and ['recv_ok']: method descriptors\n"
+              "whose unbound calls are direct C calls and whose bound methods come from a pool.",
     .tp_descr_get = gmp_chanop_get,
 };
 
@@ -223,6 +234,8 @@ static int gmp_chanop_install(PyObject *chantype_obj, const char *name) {
     d->type.tp_doc = ml->ml_doc;
     d->type.tp_vectorcall = flags == METH_O ? gmp_chanop_call_o : gmp_chanop_call_noargs;
     d->ml = ml;
+    Py_INCREF(old);
+    d->descr = old;
     Py_INCREF(chantype);
     d->objclass = chantype;
     if (PyType_Ready(&d->type) < 0)
