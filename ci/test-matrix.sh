@@ -12,22 +12,8 @@ if ! command -v go >/dev/null 2>&1; then
     echo "ci: golang-go could not be installed: the go tool pprof test will SKIP"
   fi
 fi
-pythons=()
-default_py=$(command -v python3.11 || command -v python3)
-pythons+=("$default_py")
-for v in 3.12 3.13; do
-  p=""
-  if command -v pyenv >/dev/null 2>&1; then
-    full=$(pyenv versions --bare 2>/dev/null | grep -E "^${v//./\\.}(\.[0-9]+)?$" | sort -V | tail -n 1)
-    if [ -n "$full" ]; then p="$(pyenv root)/versions/$full/bin/python$v"; fi
-  fi
-  if [ -z "$p" ] || [ ! -x "$p" ]; then p=$(command -v "python$v" || true); fi
-  if [ -n "$p" ] && [ -x "$p" ]; then
-    pythons+=("$p")
-  else
-    echo "ci: SKIP Python $v: not installed here (pyenv versions has no $v)"
-  fi
-done
+mapfile -t pythons < <(bash "$(dirname "$0")/pythons.sh")
+default_py=${pythons[0]}
 for py in "${pythons[@]}"; do
   ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   venv=$(mktemp -d)/venv
