@@ -29,14 +29,17 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SETTINGS = [("gmp", "1"), ("gmp", "2"), ("gmp", None), ("gevent", None), ("threads", None)]
+# (runtime, GOMAXPROCS or None for the default, GMPDEBUG or None)
+SETTINGS = [("gmp", "1", None), ("gmp", "2", None), ("gmp", None, None),
+            ("gmp", None, "gilaware=0"), ("gevent", None, None), ("threads", None, None)]
 WORKLOADS = {"redis": (200, 200), "echo": (100, 3), "cpu": (8, 2000), "hash": (4, 100)}
 
 
-def label(runtime, procs):
+def label(runtime, procs, gmpdebug=None):
     if runtime != "gmp":
         return runtime
-    return "gmp P=%s" % (procs or "default(%d)" % len(os.sched_getaffinity(0)))
+    return "gmp P=%s%s" % (procs or "default(%d)" % len(os.sched_getaffinity(0)),
+                           ", " + gmpdebug if gmpdebug else "")
 
 
 def freeport():
@@ -67,29 +70,40 @@ def start_redis():
     return None, "redis-server did not start"
 
 
-def run_worker(workload, runtime, procs, workers, jobs, port):
+def gmpenv(procs, gmpdebug):
+    env = {}
+    if procs:
+        env["GOMAXPROCS"] = procs
+    if gmpdebug:
+        env["GMPDEBUG"] = gmpdebug
+    return env
+
+
+def run_worker(workload, runtime, procs, gmpdebug, workers, jobs, port):
+    """(ops/s, the runtime's counters or None) of one cell."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("GOMAXPROCS", None)
-    if procs:
-        env["GOMAXPROCS"] = procs
+    env.pop("GMPDEBUG", None)
+    env.update(gmpenv(procs, gmpdebug))
     r = subprocess.run([sys.executable, "-m", "bench.service_worker", workload, runtime,
                         str(workers), str(jobs), str(port)],
                        capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
     if r.returncode != 0:
-        raise RuntimeError("%s/%s failed: %s" % (workload, label(runtime, procs),
+        raise RuntimeError("%s/%s failed: %s" % (workload, label(runtime, procs, gmpdebug),
                                                  r.stderr.strip()[-400:]))
-    return json.loads(r.stdout.strip().splitlines()[-1])["ops"]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    return out["ops"], out.get("stats")
 
 
-def run_echo(runtime, procs, conns, seconds):
+def run_echo(runtime, procs, gmpdebug, conns, seconds):
     from bench.echo.__main__ import build_client, run_cell
     server = {"threads": "threading"}.get(runtime, runtime)
     res = run_cell(build_client(), server, conns, seconds, os.cpu_count() or 1, pinned=False,
-                   env_extra={"GOMAXPROCS": procs} if procs else None)
+                   env_extra=gmpenv(procs, gmpdebug) or None)
     if not res["ok"]:
-        raise RuntimeError("echo/%s: errors in the run: %r" % (label(runtime, procs), res))
-    return res["rps"] if "rps" in res else res["round_trips"] / seconds
+        raise RuntimeError("echo/%s: errors in the run: %r" % (label(runtime, procs, gmpdebug), res))
+    return (res["rps"] if "rps" in res else res["round_trips"] / seconds), None
 
 
 def main():
@@ -111,17 +125,21 @@ def main():
     print("python %s, %s, %d CPUs (unpinned); %d reps, medians in ops/s"
           % (platform.python_version(), platform.machine(), os.cpu_count() or 1, a.reps))
     results = {(w, s): [] for w in names for s in settings}
+    stats = {(w, s): [] for w in names for s in settings}
     try:
         for _ in range(a.reps):
             for w in names:
                 workers, jobs = WORKLOADS[w]
                 for s in settings:
                     if w == "echo":
-                        v = run_echo(s[0], s[1], workers, jobs)
+                        v, st = run_echo(*s, workers, jobs)
                     else:
                         n = max(1, int(jobs * a.scale))
-                        v = run_worker(w, s[0], s[1], workers, n, redis[1] if redis else 0)
+                        v, st = run_worker(w, *s, workers, n, redis[1] if redis else 0)
+                        st = dict(st or {}, ops=workers * n)
                     results[(w, s)].append(v)
+                    if st is not None:
+                        stats[(w, s)].append(st)
     finally:
         if redis is not None:
             redis[0].kill()
@@ -129,12 +147,26 @@ def main():
     width = max(len(label(*s)) for s in settings)
     for w in names:
         med = {s: statistics.median(results[(w, s)]) for s in settings}
-        best = max(v for s, v in med.items() if s[0] == "gmp")
+        best = max(v for s, v in med.items() if s[0] == "gmp" and s[2] is None)
         print("\n%s" % w)
         for s in settings:
             runs = " ".join("%.0f" % v for v in results[(w, s)])
             print("  %-*s %12.0f   %.2fx of the best GOMAXPROCS   (%s)"
                   % (width, label(*s), med[s], med[s] / best, runs))
+        counters(w, settings, stats, width)
+
+
+def counters(w, settings, stats, width):
+    """The scheduler's counters per 1,000 operations (medians over the
+    reps) for the gmp cells that report them."""
+    keys = ("mwakes", "wakeps", "steals", "gilretakes", "gilretakes_ok")
+    rows = [(s, stats[(w, s)]) for s in settings if stats[(w, s)] and "mwakes" in stats[(w, s)][0]]
+    if not rows:
+        return
+    print("  %-*s %s" % (width, "per 1,000 ops:", "  ".join("%13s" % k for k in keys)))
+    for s, sts in rows:
+        vals = [statistics.median(1000.0 * st[k] / st["ops"] for st in sts) for k in keys]
+        print("  %-*s %s" % (width, label(*s), "  ".join("%13.1f" % v for v in vals)))
 
 
 if __name__ == "__main__":

@@ -103,4 +103,7 @@ def run(job):
     return sum(done) / dt
 
 
-print(json.dumps({"ops": run(make_job())}))
+out = {"ops": run(make_job())}
+if RUNTIME == "gmp":
+    out["stats"] = gmp._core._schedstats()     # the counters that explain a cell
+print(json.dumps(out))

@@ -132,6 +132,7 @@ cdef class M:
     cdef void *tstate               # its PyThreadState (sysmon arms preemption there)
     cdef bint preempt               # GIL-protected: sysmon asked it to yield (preempt.pxi)
     cdef object armed               # code objects (3.13+) or the frame (3.11/3.12) armed for it, or None
+    cdef int64_t stealuntil         # under the GIL: may steal until then (a GIL retake's credit)
     cdef void *oldtrace             # <3.13: the thread's trace function the armed hook stands in for
     cdef PyObject *oldtraceobj      # ... and its object (a strong reference, or NULL)
 

@@ -13,7 +13,7 @@ from gmp._core import (
     run as run,
     read_mem_stats as read_mem_stats,
     in_goroutine as in_goroutine,
-    _schedlat as _schedlat, _schedlat_bounds, _threads,
+    _schedlat as _schedlat, _schedlat_bounds, _schedstats, _threads,
 )
 
 if TYPE_CHECKING:
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
         "/sched/gomaxprocs:threads": int,
         "/sched/latencies:seconds": "Float64Histogram",
         "/gmp/sched/threads:threads": int,
+        "/gmp/sched/mwakes:events": int,
+        "/gmp/sched/wakeps:events": int,
+        "/gmp/sched/steals:events": int,
+        "/gmp/sched/gilretakes:events": int,
+        "/gmp/sched/gilretakes-ok:events": int,
     })
 
 __all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
@@ -58,11 +63,24 @@ def metrics() -> _Metrics:
                                        spent runnable before they ran (one
                                        transition in 8 is timed, as in Go)
         /gmp/sched/threads:threads     OS threads of the runtime (Ms and sysmon)
+        /gmp/sched/mwakes:events       parked Ms woken by another thread
+        /gmp/sched/wakeps:events       Ms woken or started to look for work
+        /gmp/sched/steals:events       run-queue steals (half a queue each)
+        /gmp/sched/gilretakes:events   idle Ms woken to take work from a P
+                                       whose M left the GIL for long
+                                       (GIL-aware scheduling, DESIGN.md)
+        /gmp/sched/gilretakes-ok:events  ... that found the GIL free and stole
     """
     counts, _ = _schedlat()
+    st = _schedstats()
     return {
         "/sched/goroutines:goroutines": num_goroutine(),
         "/sched/gomaxprocs:threads": gomaxprocs(),
         "/sched/latencies:seconds": Float64Histogram(counts, _schedlat_bounds()),
         "/gmp/sched/threads:threads": _threads(),
+        "/gmp/sched/mwakes:events": st["mwakes"],
+        "/gmp/sched/wakeps:events": st["wakeps"],
+        "/gmp/sched/steals:events": st["steals"],
+        "/gmp/sched/gilretakes:events": st["gilretakes"],
+        "/gmp/sched/gilretakes-ok:events": st["gilretakes_ok"],
     }

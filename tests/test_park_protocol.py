@@ -54,8 +54,9 @@ def test_syscall_completing_after_an_interrupt_wakes_nobody(wait):
 @pytest.mark.parametrize("where,procs", [("m0", "1"), ("m0", "2"), ("other", "2")])
 def test_interrupt_losing_to_a_partner_keeps_the_value(where, procs):
     # a partner completes main's receive, then a SIGINT comes
+    # gilaware=0: Go's eager wakep, so that the partner can land on another M
     r = run_dev("park_interrupt_losing_to_a_partner.py", where,
-                env={"GOMAXPROCS": procs}, timeout=30)
+                env={"GOMAXPROCS": procs, "GMPDEBUG": "gilaware=0"}, timeout=30)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.split("\n")
     got, frames = eval(lines[0]), eval(lines[1])

@@ -3,6 +3,7 @@ import logging
 import re
 import sys
 import threading
+import time
 
 import gmp
 from gmptest import run_program
@@ -19,8 +20,9 @@ class Records(logging.Handler):
 
 def run_off_main(fn, tries=200):
     """Runs fn in goroutines until one runs on an M other than M0 (the main
-    goroutine spins meanwhile, without parking, so P0 stays busy and
-    another P's M steals the new goroutine); returns what that one returned."""
+    goroutine waits meanwhile in time.sleep, a call that releases the GIL
+    without parking, so P0 stays busy and sysmon's GIL retake has another
+    P's M steal the new goroutines); returns what that one returned."""
     main = threading.get_ident()
 
     def body(box):
@@ -32,7 +34,7 @@ def run_off_main(fn, tries=200):
         for _ in range(8):          # all but the last in P0's stealable ring
             gmp.go(body, box)
         while len(box) < 8:
-            pass                    # busy: not a park, so P0 does not run them
+            time.sleep(0.0005)      # not a park, so P0 does not run them
         for ident, v in box:
             if ident != main:
                 return v

@@ -420,3 +420,14 @@ def _fastrandn(uint32_t n, int count=1):
     for i in range(count):
         out.append(gmp_fastrandn(n))
     return out
+
+
+def _gilaware(on=None):
+    """GIL-aware scheduling (proc_m.pxi, "The GIL"): whether it is on; with
+    an argument, turns it on or off (the tests' multi-P stress runs with
+    Go's eager wakep) and returns the previous value."""
+    global gilaware
+    was = bool(gilaware)
+    if on is not None:
+        gilaware = bool(on)
+    return was

@@ -257,7 +257,11 @@ cdef int forkreset_sched() except -1:
         sched.gilwait[i] = 0
         sched.ptick[i] = NULL
         sched.mparked[i] = NULL
+        sched.mpark[i] = NULL
+        sched.minpoll[i] = NULL
         sched.mstuck[i] = 0
+        sched.retake[i] = 0
+    sched.retakestate = RETAKE_IDLE
     m_idents = set()
     procresize(sched.nprocs)
     p = <P>allp[0]
@@ -278,6 +282,8 @@ cdef int forkreset_sched() except -1:
         m.p = p
         p.m = m
         sched.mparked[0] = &m.parked
+        sched.mpark[0] = &m.park
+        sched.minpoll[0] = &m.inpoll
         gmp_sema_init(&m.park)
         m.parked = 0
         m.spinning = 0

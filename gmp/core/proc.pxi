@@ -45,6 +45,7 @@ cdef int start_runtime() except -1:
         return 0
     n = sched.nprocs if sched.nprocs > 0 else default_gomaxprocs()
     started = True
+    setgilaware()
     procresize(n)
     if threading.get_ident() == _main_ident:
         m = newm(allp[0], False)
@@ -70,6 +71,16 @@ cdef int start_runtime() except -1:
     atexit.register(_exitstop)      # after sysmon's: runs before it (LIFO)
     installsigquit()
     installsigint()
+    return 0
+
+
+cdef int setgilaware() except -1:
+    """GIL-aware scheduling (proc_m.pxi, "The GIL") unless GMPDEBUG=gilaware=0
+    or the interpreter runs without the GIL (a free-threaded build that has
+    not re-enabled it)."""
+    global gilaware
+    isgil = getattr(sys, "_is_gil_enabled", None)
+    gilaware = dbg.gilaware != 0 and (isgil is None or bool(isgil()))
     return 0
 
 
@@ -180,7 +191,10 @@ cdef G newproc(object fn, tuple args, dict kwargs, object ctx=None):
     else:
         Py_INCREF(g)
         gq_push(&sched.runq, <void *>g)
-    wakep()
+    # under the GIL a running M does not wake another for the Gs it makes
+    # (proc_m.pxi, "The GIL"); one that makes them from a plain thread does
+    if not gilaware or m is None or m.p is None:
+        wakep()
     return g
 
 
@@ -528,6 +542,7 @@ cdef void goready(G g) noexcept:
 cdef inline void wakem(M m) noexcept:
     """Wakes m if it is parked. Can be executed by any thread."""
     if m is not None and gmp_load32(&m.parked) and gmp_cas32(&m.parked, 1, 0):
+        gmp_xadd64(&sched.nmwake, 1)
         gmp_sema_post(&m.park)
         # m.inpoll is stored before m re-checks parked: see findrunnable
         if gmp_load32(&m.inpoll):
@@ -592,7 +607,7 @@ cdef G findrunnable_nb(M m, P p):
         if netpollwaiters() and gmp_load64(&np.lastpoll) != 0 and netpoll(0) > 0:
             continue
         break
-    if sched.nprocs > 1 and trysteal(p):
+    if sched.nprocs > 1 and maysteal(m) and trysteal(p):
         x = runqget(&p.runq)
         if x != NULL:
             return take(x)
@@ -612,6 +627,9 @@ cdef G findrunnable(M m):
         if gmp_load32(&sched.exiting) and m is not m0:
             with nogil:
                 exitpark(m)
+        if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0):
+            with nogil:
+                retakeprobe(m, p)           # woken by sysmon's GIL retake on its first wait
         g = findrunnable_nb(m, p)
         if g is not None:
             resetspinning(m)
@@ -619,7 +637,7 @@ cdef G findrunnable(M m):
         if p.status == _Pdead and not runqempty(&p.runq):
             drainrunq(p)
             continue
-        if p.status == _Prunning and sched.nprocs > 1:
+        if p.status == _Prunning and sched.nprocs > 1 and maysteal(m):
             with nogil:
                 found = spin(p)
             if found:
@@ -668,7 +686,9 @@ cdef G findrunnable(M m):
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0:
                 unpark(m)                           # timed out or interrupted
-            if gmp_load32(&m.spinning) and trysteal(p):     # before waiting for the GIL
+            if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0):
+                retakeprobe(m, p)                   # woken by sysmon's GIL retake
+            elif gmp_load32(&m.spinning) and trysteal(p):   # before waiting for the GIL
                 setgilwait(p.id)
         pidleget_self(p)
         if r == 2 and m is m0:

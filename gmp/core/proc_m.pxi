@@ -116,6 +116,7 @@ cdef bint trysteal(P p) noexcept nogil:
                 and not gmp_load32(&sched.gilwait[pos]):
             x = runqsteal(&p.runq, sched.allrunq[pos])
             if x != NULL:
+                gmp_xadd64(&sched.nsteal, 1)
                 if not runqputring(&p.runq, x):
                     # cannot happen: the ring was empty and a steal brings at
                     # most half a ring; hand it to the global queue anyway
@@ -162,7 +163,9 @@ cdef int resetspinning(M m) except -1:
     spinning M if Ps are idle (so work keeps spreading)."""
     if gmp_load32(&m.spinning):
         gmp_store32(&m.spinning, 0)
-        if gmp_xadd32(&sched.nmspinning, -1) == 0:
+        # under the GIL another spinning M would only queue for the GIL
+        # (see "The GIL"): the chain is Go's, on free-threaded builds
+        if gmp_xadd32(&sched.nmspinning, -1) == 0 and not gilaware:
             wakep()
     return 0
 
@@ -195,6 +198,116 @@ cdef void pidleget_self(P p) noexcept nogil:
     gmp_unlock(&sched.lock)
 
 
+# ---- the GIL ----------------------------------------------------------------
+# Deviation from Go (DESIGN.md "GIL-aware scheduling"). Go's wakep starts
+# another spinning M whenever work is queued and a P is idle, because Ps run
+# in parallel. Under the GIL only one M runs Python at a time: a second M
+# that takes goroutines which only run Python adds GIL hand-offs (a futex
+# wake of 30-50 us per hand-off on the VMs measured) and, as a started
+# goroutine never changes M, keeps adding them for the goroutine's life.
+# Another M pays only while the M that holds the work has released the GIL
+# for long: a C call that releases it (hashing, compression, a blocking
+# call not made through gmp.syscall). So under the GIL (gilaware):
+#   - running goroutines do not wake Ms for the goroutines they create
+#     (newproc), nor do Ms that found work wake more (resetspinning);
+#   - sysmon's GIL retake, like Go's retake of a P stuck in a syscall, finds
+#     a P whose M has run one goroutine for GILRETAKE_NS with unstarted Gs
+#     queued, and wakes one idle M to probe the GIL (gilprobe): the GIL
+#     must be free at each of GILPROBE_SAMPLES instants over ~0.2 ms, i.e.
+#     the busy M is inside a long GIL-released call, not running Python
+#     between short syscalls. Then the M steals half the ring and may go on
+#     stealing, as Go's Ms do, for STEALCREDIT_NS; otherwise sysmon backs
+#     off (doubling up to RETAKE_BACKOFF_MAX_NS) while probes keep failing;
+#   - wakep still runs where no running M will see the work: a goroutine
+#     made by a plain thread, a timer on a P without a running M, a P beyond
+#     GOMAXPROCS draining its queue.
+# GOMAXPROCS, the Ps and schedtrace are unchanged: the Ps exist, idle.
+# Free-threaded builds running without the GIL, and GMPDEBUG=gilaware=0,
+# keep every wakep of Go's.
+
+cdef enum:
+    RETAKE_IDLE = 0
+    RETAKE_PENDING = 1              # an M was woken to probe: sysmon waits for the answer
+    RETAKE_OK = 2
+    RETAKE_FAILED = 3
+    GILRETAKE_NS = 1000000          # one goroutine held its P this long with Gs queued
+    RETAKE_BACKOFF_MIN_NS = 5000000
+    RETAKE_BACKOFF_MAX_NS = 1000000000
+    RETAKE_STALE_NS = 100000000     # a woken M that never answered: give up on it
+    GILPROBE_SAMPLES = 8
+    GILPROBE_GAP_NS = 20000
+    GILPROBE_FREE_NS = 20000        # taking a free GIL costs ~1 us; a held one, until its
+                                    # holder's next release
+    STEALCREDIT_NS = 20000000
+
+
+cdef inline bint maysteal(M m) noexcept nogil:
+    """May m steal from other Ps? Always in Go; under the GIL only while
+    spinning (woken by wakep) or on a GIL retake's credit."""
+    return not gilaware or gmp_load32(&m.spinning) != 0 \
+        or (m.stealuntil != 0 and gmp_nanotime_coarse() < m.stealuntil)
+
+
+cdef bint gilprobe() noexcept nogil:
+    """Is the GIL free, sampled GILPROBE_SAMPLES times GILPROBE_GAP_NS
+    apart? Called without the GIL; takes it briefly at each sample."""
+    cdef int i
+    cdef int64_t t0, t1
+    cdef timespec gap
+    gap.tv_sec = 0
+    gap.tv_nsec = GILPROBE_GAP_NS
+    for i in range(GILPROBE_SAMPLES):
+        if i:
+            nanosleep(&gap, NULL)
+        t0 = gmp_nanotime()
+        with gil:
+            t1 = gmp_nanotime()
+        if t1 - t0 > GILPROBE_FREE_NS:
+            return False
+    return True
+
+
+cdef void retakeprobe(M m, P p) noexcept nogil:
+    """m was woken by a GIL retake: if the GIL is free, steal and keep the
+    credit to steal again; tell sysmon how it went. Executed only by m,
+    without the GIL."""
+    cdef int32_t st = RETAKE_FAILED
+    if gilprobe():
+        st = RETAKE_IDLE                # free, but the work was gone: no back-off
+        if trysteal(p):
+            m.stealuntil = gmp_nanotime_coarse() + STEALCREDIT_NS
+            gmp_xadd64(&sched.nretakeok, 1)
+            setgilwait(p.id)
+            st = RETAKE_OK
+    gmp_store32(&sched.retakestate, st)
+
+
+cdef bint retakewake(int32_t busy) noexcept nogil:
+    """sysmon: wakes one parked M of another P to probe the GIL for P busy's
+    queued work. Returns whether one was woken. Executed only by sysmon."""
+    cdef int32_t i, n = sched.nprocs
+    cdef uint32_t start
+    if n < 2:
+        return False
+    start = gmp_fastrandn(<uint32_t>n)
+    for k in range(n):
+        i = <int32_t>((start + <uint32_t>k) % <uint32_t>n)
+        if i == busy or sched.mparked[i] == NULL or not gmp_load32(sched.mparked[i]):
+            continue
+        gmp_store32(&sched.retake[i], 1)
+        gmp_store32(&sched.retakestate, RETAKE_PENDING)
+        if gmp_cas32(sched.mparked[i], 1, 0):
+            gmp_xadd64(&sched.nretake, 1)
+            gmp_xadd64(&sched.nmwake, 1)
+            gmp_sema_post(sched.mpark[i])
+            if gmp_load32(sched.minpoll[i]):
+                netpollbreak()
+            return True
+        gmp_store32(&sched.retake[i], 0)        # it woke meanwhile
+        gmp_store32(&sched.retakestate, RETAKE_IDLE)
+    return False
+
+
 cdef int wakep() except -1:
     """Wakes (or starts) one idle P's M to spin for work, if no M is spinning.
     Mirrors runtime/proc.go:wakep. Can be executed by any thread."""
@@ -216,6 +329,7 @@ cdef int wakep() except -1:
     if p is None:
         gmp_xadd32(&sched.nmspinning, -1)
         return 0
+    gmp_xadd64(&sched.nwakep, 1)
     if p.m is None:
         newm(p, True)
         startm(p.m)
@@ -235,6 +349,8 @@ cdef M newm(P p, bint spinning):
     m.spinning = spinning
     p.m = m
     sched.mparked[p.id] = &m.parked
+    sched.mpark[p.id] = &m.park
+    sched.minpoll[p.id] = &m.inpoll
     return m
 
 
@@ -291,7 +407,7 @@ cdef void mwaitfirst(M m) noexcept nogil:
             exitpark(m)                     # never enters Python at exit
         if gq_len(&m.p.readyq) > 0 or (m.p.status == _Prunning and gq_len(&sched.runq) > 0):
             return
-        if trysteal(m.p):
+        if maysteal(m) and trysteal(m.p):
             setgilwait(m.p.id)
             return
         gmp_store32(&m.parked, 1)

@@ -22,11 +22,12 @@ cdef struct debugvars_t:
     int64_t tracebackancestors
     int64_t blockwarn           # ms (GMPDEBUG only in Go terms; accepted in both)
     int64_t randseed            # != 0: fastrand seeded with it (gmp's own; gmp_rt.h)
+    int64_t gilaware            # 0: Go's eager wakep even under the GIL (gmp's own; proc_m.pxi)
 
 cdef debugvars_t dbg
 
 _DEBUG_KEYS = ("schedtrace", "scheddetail", "asyncpreemptoff", "gcshrinkstackoff",
-               "tracebackancestors", "blockwarn", "randseed")
+               "tracebackancestors", "blockwarn", "randseed", "gilaware")
 
 _INT32_MIN = -(1 << 31)
 _INT32_MAX = (1 << 31) - 1
@@ -104,6 +105,9 @@ cdef int loaddebug() except -1:
     # as far as gmp_fastrand_seed's guarantee goes: the importing thread's
     # draws exactly; other threads' by the order they first draw.
     dbg.randseed = vals.get("randseed", 0)
+    # gilaware=0: no GIL-aware scheduling (proc_m.pxi, "The GIL"): every
+    # wakep of Go's, as on a free-threaded build
+    dbg.gilaware = vals.get("gilaware", 1)
     if dbg.randseed != 0:
         gmp_fastrand_seed(<uint64_t>dbg.randseed)
     return 0

@@ -27,6 +27,17 @@ cdef struct sched_t:
     uint32_t *ptick[MAXPROCS]   # &p.schedtick of P i (Ps live forever): sysmon reads it
     int32_t *mparked[MAXPROCS]  # &m.parked of P i's M, once it has one
     int32_t mstuck[MAXPROCS]    # atomic: sysmon saw P i's M in one goroutine for 20 ms
+    gmp_sema_t *mpark[MAXPROCS] # &m.park of P i's M (sysmon wakes it without the GIL)
+    int32_t *minpoll[MAXPROCS]  # &m.inpoll of P i's M
+    # GIL-aware scheduling (proc_m.pxi, "The GIL"): sysmon's GIL retake
+    int32_t retake[MAXPROCS]    # atomic: sysmon asks P i's M to probe the GIL and steal
+    int32_t retakestate         # atomic: RETAKE_IDLE, _PENDING, _OK or _FAILED
+    # counters (_schedstats, gmp.runtime.metrics()); atomic, only ever added to
+    int64_t nmwake              # parked Ms woken by another thread (a semaphore post)
+    int64_t nwakep              # Ms woken or started by wakep to spin for work
+    int64_t nsteal              # successful steals of half a ring
+    int64_t nretake             # GIL retakes: an idle M woken to probe the GIL
+    int64_t nretakeok           # ... that found the GIL free and stole
 
 cdef sched_t sched
 gq_init(&sched.runq)
@@ -114,6 +125,9 @@ cdef G g1 = None                # the main goroutine (None when the runtime star
 cdef M m0 = None
 cdef object _main_ident = threading.main_thread().ident
 cdef tuple _noargs = ()
+# GIL-aware scheduling (proc_m.pxi, "The GIL"): set when the runtime starts,
+# False on a free-threaded build running without the GIL or with gilaware=0
+cdef bint gilaware = True
 cdef int32_t spin_iters = 400   # ~20 us of polling before an M parks (measured: docs/DESIGN.md)
 
 _GOMAXPROCS_ENV = None

@@ -63,7 +63,8 @@ cdef void sysmon(void *arg) noexcept nogil:
     cdef int64_t asked[MAXPROCS]
     cdef int32_t sus[MAXPROCS]
     cdef uint32_t t
-    cdef int32_t i, idle = 0, n
+    cdef int32_t i, idle = 0, n, busy, st
+    cdef int64_t retakenext = 0, retakeat = 0, backoff = RETAKE_BACKOFF_MIN_NS
     cdef bint suspect, acted
     if sysmon_nameable:
         with gil:
@@ -105,6 +106,7 @@ cdef void sysmon(void *arg) noexcept nogil:
                 acted = True
         # Ps whose M has run the same goroutine for 10 ms (Go's retake)
         suspect = False
+        busy = -1
         for i in range(sched.nprocs):
             sus[i] = 0
             if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
@@ -124,6 +126,8 @@ cdef void sysmon(void *arg) noexcept nogil:
                         preemptm(i, t)
                     except BaseException:
                         pass
+            if now - since[i] >= GILRETAKE_NS and not runqempty(sched.allrunq[i]):
+                busy = i                    # a GIL retake's candidate (below)
             if now - since[i] >= STUCK_NS:
                 gmp_store32(&sched.mstuck[i], 1)
             if dbg.blockwarn > 0 and now - since[i] >= dbg.blockwarn * 1000000 \
@@ -131,6 +135,25 @@ cdef void sysmon(void *arg) noexcept nogil:
                 warned[i] = t               # once per episode
                 sus[i] = 1
                 suspect = True
+        # the GIL retake (proc_m.pxi, "The GIL"): an idle M probes the GIL
+        # for a P that has run one goroutine for GILRETAKE_NS with Gs queued
+        if gilaware:
+            st = gmp_load32(&sched.retakestate)
+            if st == RETAKE_OK:
+                backoff = RETAKE_BACKOFF_MIN_NS
+                retakenext = now + GILRETAKE_NS
+                gmp_store32(&sched.retakestate, RETAKE_IDLE)
+            elif st == RETAKE_FAILED:
+                retakenext = now + backoff
+                backoff = backoff * 2 if backoff < RETAKE_BACKOFF_MAX_NS else RETAKE_BACKOFF_MAX_NS
+                gmp_store32(&sched.retakestate, RETAKE_IDLE)
+            elif st == RETAKE_PENDING and now - retakeat > RETAKE_STALE_NS:
+                for i in range(MAXPROCS):
+                    gmp_store32(&sched.retake[i], 0)
+                gmp_store32(&sched.retakestate, RETAKE_IDLE)
+            elif st == RETAKE_IDLE and busy >= 0 and now >= retakenext and retakewake(busy):
+                retakeat = now
+                acted = True
         if suspect:
             with gil:
                 try:

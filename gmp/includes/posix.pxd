@@ -2,6 +2,12 @@
 # Cython's libc/posix .pxd files do not declare in the form used here.
 from libc.stdint cimport int64_t
 
+cdef extern from "<time.h>" nogil:
+    struct timespec:
+        long tv_sec
+        long tv_nsec
+    int nanosleep(const timespec *req, timespec *rem)
+
 cdef extern from "<unistd.h>" nogil:
     int pause()
     int usleep(unsigned int us)
