@@ -195,6 +195,8 @@ cdef G newproc(object fn, tuple args, dict kwargs, object ctx=None):
     # (proc_m.pxi, "The GIL"); one that makes them from a plain thread does
     if not gilaware or m is None or m.p is None:
         wakep()
+    else:
+        sysmonwake()
     return g
 
 

@@ -128,6 +128,7 @@ cdef tuple _noargs = ()
 # GIL-aware scheduling (proc_m.pxi, "The GIL"): set when the runtime starts,
 # False on a free-threaded build running without the GIL or with gilaware=0
 cdef bint gilaware = True
+cdef int32_t sysmonlong = 0     # atomic: sysmon sleeps past GILRETAKE_NS/2 (sysmonwake)
 cdef int32_t spin_iters = 400   # ~20 us of polling before an M parks (measured: docs/DESIGN.md)
 
 _GOMAXPROCS_ENV = None

@@ -65,7 +65,7 @@ cdef void sysmon(void *arg) noexcept nogil:
     cdef uint32_t t
     cdef int32_t i, idle = 0, n, busy, st
     cdef int64_t retakenext = 0, retakeat = 0, backoff = RETAKE_BACKOFF_MIN_NS
-    cdef bint suspect, acted
+    cdef bint suspect, acted, watch = False
     if sysmon_nameable:
         with gil:
             sysmonname()
@@ -84,10 +84,18 @@ cdef void sysmon(void *arg) noexcept nogil:
             delay *= 2
         if delay > SYSMON_MAX_NS:
             delay = SYSMON_MAX_NS
+        if watch and delay > GILRETAKE_NS // 2:
+            delay = GILRETAKE_NS // 2       # a GIL retake may be due soon
         next = gmp_nanotime() + delay
         if nexttrace > 0 and nexttrace < next:
             next = nexttrace
+        if gilaware and delay > GILRETAKE_NS // 2:
+            gmp_store32(&sysmonlong, 1)     # newproc may cut this sleep short (sysmonwake)
         gmp_sema_wait(&sysmon_sema, next)
+        if gmp_load32(&sysmonlong) == 0 and delay > GILRETAKE_NS // 2:
+            delay = SYSMON_MIN_NS           # woken for new work: watch it closely
+            idle = 0
+        gmp_store32(&sysmonlong, 0)
         if gmp_load32(&sysmon_stop):
             break
         now = gmp_nanotime()
@@ -107,6 +115,7 @@ cdef void sysmon(void *arg) noexcept nogil:
         # Ps whose M has run the same goroutine for 10 ms (Go's retake)
         suspect = False
         busy = -1
+        watch = False
         for i in range(sched.nprocs):
             sus[i] = 0
             if sched.ptick[i] == NULL or sched.mparked[i] == NULL:
@@ -126,8 +135,10 @@ cdef void sysmon(void *arg) noexcept nogil:
                         preemptm(i, t)
                     except BaseException:
                         pass
-            if now - since[i] >= GILRETAKE_NS and not runqempty(sched.allrunq[i]):
-                busy = i                    # a GIL retake's candidate (below)
+            if gilaware and not runqempty(sched.allrunq[i]):
+                watch = now >= retakenext and gmp_load32(&sched.npidle) > 0
+                if now - since[i] >= GILRETAKE_NS:
+                    busy = i                # a GIL retake's candidate (below)
             if now - since[i] >= STUCK_NS:
                 gmp_store32(&sched.mstuck[i], 1)
             if dbg.blockwarn > 0 and now - since[i] >= dbg.blockwarn * 1000000 \
@@ -171,6 +182,16 @@ cdef void sysmon(void *arg) noexcept nogil:
             nexttrace = gmp_nanotime() + dbg.schedtrace * 1000000
         idle = 0 if acted else idle + 1
     gmp_sema_post(&sysmon_done)     # nothing of sysmon's runs after this: see _stopsysmon
+
+
+cdef inline void sysmonwake() noexcept nogil:
+    """newproc under the GIL, instead of wakep: if sysmon is in a long sleep,
+    end it, so that a GIL retake for the new work comes within about
+    GILRETAKE_NS (Go's sysmon is woken for new work the same way, from its
+    deep sleep). At most one post per long sleep."""
+    if gmp_load32(&sysmonlong) and gmp_load32(&sched.npidle) > 0 \
+            and gmp_xchg32(&sysmonlong, 0):
+        gmp_sema_post(&sysmon_sema)
 
 
 cdef int blockwarn_report(int32_t *sus) except -1:
