@@ -15,7 +15,9 @@ cdef int32_t sysmon_stop = 0
 
 
 cdef enum:
-    SYSMON_MIN_NS = 20000           # Go's sysmon: 20 us after it acted,
+    SYSMON_MIN_NS = 20000           # Go's sysmon: 20 us after it acted (a GIL retake,
+                                    # as Go's retake of a P in a syscall; not a
+                                    # preemption request or a network poll),
     SYSMON_MAX_NS = 10000000        # doubling once idle for 50 rounds, up to 10 ms
     STUCK_NS = 20000000             # still there 10 ms after the request: blocked=true
 
@@ -52,7 +54,7 @@ cdef void sysmonname() noexcept:
 cdef void sysmon(void *arg) noexcept nogil:
     """Go's sysmon (runtime/proc.go), a C thread without a P that takes
     the GIL only to act: it sleeps 20 us, doubling up to 10 ms while it
-    finds nothing to do; polls the network when nobody has for 10 ms;
+    retakes nothing (as Go's, a preemption request does not count); polls the network when nobody has for 10 ms;
     requests preemption of a goroutine that has held its P for 10 ms
     (preempt.pxi) and marks its M blocked=true if it is still there 10 ms
     later; prints schedtrace; and with blockwarn reports stuck Ps."""
@@ -110,8 +112,6 @@ cdef void sysmon(void *arg) noexcept nogil:
                 except BaseException:
                     n = 0
             gmp_store64(&np.lastpoll, gmp_nanotime())
-            if n > 0:
-                acted = True
         # Ps whose M has run the same goroutine for 10 ms (Go's retake)
         suspect = False
         busy = -1
@@ -129,7 +129,6 @@ cdef void sysmon(void *arg) noexcept nogil:
             if now - since[i] >= FORCEPREEMPT_NS and now - asked[i] >= FORCEPREEMPT_NS \
                     and not dbg.asyncpreemptoff:
                 asked[i] = now              # again every 10 ms while it runs on
-                acted = True
                 with gil:
                     try:
                         preemptm(i, t)
