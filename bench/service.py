@@ -159,7 +159,7 @@ def main():
 def counters(w, settings, stats, width):
     """The scheduler's counters per 1,000 operations (medians over the
     reps) for the gmp cells that report them."""
-    keys = ("mwakes", "wakeps", "steals", "gilretakes", "gilretakes_ok")
+    keys = ("mswitches", "mwakes", "wakeps", "steals", "gilretakes", "gilretakes_ok")
     rows = [(s, stats[(w, s)]) for s in settings if stats[(w, s)] and "mwakes" in stats[(w, s)][0]]
     if not rows:
         return

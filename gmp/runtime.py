@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         "/gmp/sched/steals:events": int,
         "/gmp/sched/gilretakes:events": int,
         "/gmp/sched/gilretakes-ok:events": int,
+        "/gmp/sched/mswitches:events": int,
     })
 
 __all__ = ["gomaxprocs", "num_goroutine", "num_cpu", "gosched", "goexit", "stack", "run",
@@ -70,6 +71,8 @@ def metrics() -> _Metrics:
                                        whose M left the GIL for long
                                        (GIL-aware scheduling, DESIGN.md)
         /gmp/sched/gilretakes-ok:events  ... that found the GIL free and stole
+        /gmp/sched/mswitches:events    scheduling rounds on another M than the
+                                       round before (the GIL moved threads)
     """
     counts, _ = _schedlat()
     st = _schedstats()
@@ -83,4 +86,5 @@ def metrics() -> _Metrics:
         "/gmp/sched/steals:events": st["steals"],
         "/gmp/sched/gilretakes:events": st["gilretakes"],
         "/gmp/sched/gilretakes-ok:events": st["gilretakes_ok"],
+        "/gmp/sched/mswitches:events": st["mswitches"],
     }

@@ -62,13 +62,15 @@ cdef int32_t nthreads() noexcept:
 def _schedstats():
     """The scheduler's event counters since the runtime started (or since a
     fork): Ms woken by another thread, Ms woken by wakep, steals, GIL
-    retakes and those that found the GIL free (proc_m.pxi, "The GIL"), and
-    whether GIL-aware scheduling is on."""
+    retakes and those that found the GIL free (proc_m.pxi, "The GIL"),
+    scheduling rounds that ran on another M than the round before (the GIL
+    moved between threads), and whether GIL-aware scheduling is on."""
     return {
         "mwakes": gmp_load64(&sched.nmwake),
         "wakeps": gmp_load64(&sched.nwakep),
         "steals": gmp_load64(&sched.nsteal),
         "gilretakes": gmp_load64(&sched.nretake),
         "gilretakes_ok": gmp_load64(&sched.nretakeok),
+        "mswitches": gmp_load64(&sched.nmswitch),
         "gilaware": bool(gilaware),
     }

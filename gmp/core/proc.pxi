@@ -563,6 +563,9 @@ cdef G findrunnable_nb(M m, P p):
     if gmp_load32(&sched.exiting) and m is not m0:
         return None                         # to g0, which parks for good (exitstop)
     cleargilwait(p.id)                      # it has the GIL now
+    if gmp_load_relaxed64(&sched.lastm) != m.id:
+        gmp_store_relaxed64(&sched.lastm, m.id)
+        gmp_xadd64(&sched.nmswitch, 1)
     p.schedtick += 1
     if p.schedtick % 61 == 0:
         p.readyfirst = not p.readyfirst
@@ -688,7 +691,8 @@ cdef G findrunnable(M m):
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0:
                 unpark(m)                           # timed out or interrupted
-            if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0):
+            if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0) \
+                    and not gmp_load32(&sched.exiting):
                 retakeprobe(m, p)                   # woken by sysmon's GIL retake
             elif gmp_load32(&m.spinning) and trysteal(p):   # before waiting for the GIL
                 setgilwait(p.id)

@@ -38,6 +38,9 @@ cdef struct sched_t:
     int64_t nsteal              # successful steals of half a ring
     int64_t nretake             # GIL retakes: an idle M woken to probe the GIL
     int64_t nretakeok           # ... that found the GIL free and stole
+    int64_t nmswitch            # schedule() ran on another M than the one before:
+                                # the GIL (and the Python work) moved between threads
+    int64_t lastm               # relaxed: the M id of the last findrunnable_nb
 
 cdef sched_t sched
 gq_init(&sched.runq)

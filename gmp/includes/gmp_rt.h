@@ -21,6 +21,8 @@
 /* ---- atomics ---------------------------------------------------------- */
 #define gmp_load_acq32(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define gmp_load_relaxed32(p)  __atomic_load_n((p), __ATOMIC_RELAXED)
+#define gmp_load_relaxed64(p)  __atomic_load_n((p), __ATOMIC_RELAXED)
+#define gmp_store_relaxed64(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define gmp_store_rel32(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define gmp_load_acq64(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define gmp_store_rel64(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)

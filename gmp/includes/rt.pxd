@@ -18,6 +18,8 @@ cdef extern from "gmp_lockrank.h" nogil:
 cdef extern from "gmp_rt.h" nogil:
     uint32_t gmp_load_acq32(uint32_t *p)
     uint32_t gmp_load_relaxed32(uint32_t *p)
+    int64_t gmp_load_relaxed64(int64_t *p)
+    void gmp_store_relaxed64(int64_t *p, int64_t v)
     void gmp_store_rel32(uint32_t *p, uint32_t v)
     int gmp_cas_rel32(uint32_t *p, uint32_t old, uint32_t nw)
     bint gmp_cas32(int32_t *p, int32_t old, int32_t nw)
