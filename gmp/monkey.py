@@ -218,7 +218,41 @@ class socket(_RealSocket):
             sock.setblocking(True)
         return sock, addr
 
+    # recv, recv_into and sendall in their common forms (no flags) go
+    # straight to the PollDesc: one recv(2)/send(2) in C and, on EAGAIN, a
+    # park with the socket's timeout applied in C. The general path below
+    # raises and catches a BlockingIOError (whose message CPython decodes
+    # from strerror) through three Python frames per wait.
+    def _pd(self) -> PollDesc | None:
+        """The PollDesc of an open fd, made on first use; None once closed."""
+        pd = self._gmp_pd
+        if pd is None or pd.closed:
+            fd = self.fileno()
+            if fd < 0:
+                return None
+            pd = self._gmp_pd = PollDesc(fd)
+        return pd
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        if flags == 0 and type(bufsize) is int and bufsize > 0:
+            pd = self._pd()
+            if pd is not None:
+                return pd.read(bufsize, self._gmp_timeout)
+        return self._call(False, _csocket.socket.recv, self, bufsize, flags)  # type: ignore[no-any-return]
+
+    def recv_into(self, buffer: Buffer, nbytes: int = 0, flags: int = 0) -> int:
+        if nbytes == 0 and flags == 0:
+            pd = self._pd()
+            if pd is not None:
+                return pd.readinto(buffer, self._gmp_timeout)
+        return self._call(False, _csocket.socket.recv_into, self, buffer, nbytes, flags)  # type: ignore[no-any-return]
+
     def sendall(self, data: Buffer, flags: int = 0) -> None:
+        if flags == 0:
+            pd = self._pd()
+            if pd is not None:
+                pd.write(data, self._gmp_timeout)
+                return
         view = memoryview(data).cast("B")
         total = len(view)
         sent = 0
@@ -275,10 +309,12 @@ def _blocking(name: str, write: bool) -> Callable[..., Any]:
     return method
 
 
-for _name, _write in (("recv", False), ("recv_into", False), ("recvfrom", False),
-                      ("recvfrom_into", False), ("send", True), ("sendto", True)):
+for _name, _write in (("recvfrom", False), ("recvfrom_into", False), ("send", True),
+                      ("sendto", True)):
     setattr(socket, _name, _blocking(_name, _write))
 del _name, _write
+socket.recv.__doc__ = _csocket.socket.recv.__doc__
+socket.recv_into.__doc__ = _csocket.socket.recv_into.__doc__
 
 
 def _numeric(host: object) -> bool:

@@ -41,6 +41,23 @@ def test_socket_timeouts_and_nonblocking_keep_their_meaning():
         assert "%s b'hi'" % tag in lines
 
 
+def test_recv_recv_into_sendall_keep_cpython_semantics():
+    r = run_program("monkey_socket_fast_paths.py", timeout=60)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for tag in ("goroutine", "thread"):
+        lines = [l[len(tag) + 1:] for l in r.stdout.splitlines() if l.startswith(tag + " ")]
+        assert lines == [
+            "recv_into timeout timed out",
+            "late b'late'",
+            "into 4 b'abcd'",
+            "sendall timeout timed out",
+            "sendall wouldblock 11",
+            "recv_into wouldblock 11",
+            "closed True",
+            "eof b'' b''",
+        ], r.stdout
+
+
 def test_name_resolution_goes_through_the_syscall_handoff():
     r = run_program("monkey_name_resolution_in_a_syscall.py")
     assert r.returncode == 0, r.stderr[-3000:]

@@ -167,38 +167,48 @@ cdef class PollDesc:
         if err:
             pd_raise(err)
 
-    def read(self, Py_ssize_t n=SCRATCH):
+    def read(self, Py_ssize_t n=SCRATCH, timeout=None):
         """Reads up to n bytes; b"" at end of stream. Parks while nothing
-        is available. (Go's FD.Read.)"""
+        is available. (Go's FD.Read.) timeout is a socket's: None waits
+        for ever, 0.0 raises BlockingIOError instead of parking, seconds
+        raise TimeoutError("timed out") once they pass (counted from the
+        first wait, as CPython's socket calls)."""
         cdef Py_ssize_t r
         cdef bytes out
         cdef int err
+        cdef int64_t dl = 0
         if n < 0:
             raise ValueError("gmp: negative read size")
         if n == 0:
             return b""
-        while True:
-            err = pd_err(self, MODE_R)
-            if err:
-                pd_raise(err)
-            if n <= SCRATCH:
-                r = gmp_recv(self.fd, scratch, n)
-                if r >= 0:
-                    return PyBytes_FromStringAndSize(scratch, r)
-            else:
-                out = PyBytes_FromStringAndSize(NULL, n)
-                r = gmp_recv(self.fd, PyBytes_AS_STRING(out), n)
-                if r >= 0:
-                    return out[:r] if r < n else out
-            if r != -EAGAIN:
-                raise OSError(-r, strerror(-r).decode())
-            pd_wait(self, MODE_R)
+        try:
+            while True:
+                err = pd_err(self, MODE_R)
+                if err:
+                    pd_raise(err)
+                if n <= SCRATCH:
+                    r = gmp_recv(self.fd, scratch, n)
+                    if r >= 0:
+                        return PyBytes_FromStringAndSize(scratch, r)
+                else:
+                    out = PyBytes_FromStringAndSize(NULL, n)
+                    r = gmp_recv(self.fd, PyBytes_AS_STRING(out), n)
+                    if r >= 0:
+                        return out[:r] if r < n else out
+                if r != -EAGAIN:
+                    raise OSError(-r, strerror(-r).decode())
+                pd_waitfor(self, MODE_R, timeout, &dl)
+        finally:
+            if dl != 0:
+                self.setdl(MODE_R, 0)
 
-    def readinto(self, buf, /):
-        """Reads into a writable buffer; returns the byte count (0 at end)."""
+    def readinto(self, buf, timeout=None, /):
+        """Reads into a writable buffer; returns the byte count (0 at end).
+        timeout as read's."""
         cdef Py_buffer view
         cdef Py_ssize_t r
         cdef int err
+        cdef int64_t dl = 0
         PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE)
         try:
             if view.len == 0:
@@ -212,16 +222,20 @@ cdef class PollDesc:
                     return r
                 if r != -EAGAIN:
                     raise OSError(-r, strerror(-r).decode())
-                pd_wait(self, MODE_R)
+                pd_waitfor(self, MODE_R, timeout, &dl)
         finally:
             PyBuffer_Release(&view)
+            if dl != 0:
+                self.setdl(MODE_R, 0)
 
-    def write(self, data, /):
+    def write(self, data, timeout=None, /):
         """Writes all of data, parking while the socket buffer is full;
-        returns the byte count. (Go's FD.Write.)"""
+        returns the byte count. (Go's FD.Write.) timeout as read's, for
+        the whole write (as CPython's sendall)."""
         cdef Py_buffer view
         cdef Py_ssize_t r, done = 0
         cdef int err
+        cdef int64_t dl = 0
         PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
         try:
             while True:
@@ -236,9 +250,11 @@ cdef class PollDesc:
                     continue
                 if r != -EAGAIN:
                     raise OSError(-r, strerror(-r).decode())
-                pd_wait(self, MODE_W)
+                pd_waitfor(self, MODE_W, timeout, &dl)
         finally:
             PyBuffer_Release(&view)
+            if dl != 0:
+                self.setdl(MODE_W, 0)
 
     def connect_error(self):
         """The pending error of a non-blocking connect (SO_ERROR), 0 if none."""
@@ -283,6 +299,38 @@ cdef class PollDesc:
                     self.wt = t
             addtimer(t, ns)
         return 0
+
+
+cdef int pd_waitfor(PollDesc pd, int mode, object timeout, int64_t *dl) except -1:
+    """After EAGAIN, parks as a socket with this timeout waits (see
+    PollDesc.read): None for ever; 0.0 not at all (BlockingIOError); else
+    until *dl, the deadline set on the first wait (0 until then; the
+    caller clears it with setdl(mode, 0) when the operation ends), then
+    TimeoutError("timed out")."""
+    cdef double secs
+    cdef int64_t now
+    if timeout is None:
+        pd_wait(pd, mode)
+        return 0
+    secs = timeout
+    if secs == 0.0:
+        raise BlockingIOError(EAGAIN, strerror(EAGAIN).decode())
+    if dl[0] == 0:
+        now = gmp_nanotime()
+        if not (secs > 0) or secs * 1e9 >= <double>(INT64_MAX - now) - 4096.0:
+            # NaN or negative (settimeout rejects both) or beyond the clock:
+            # no deadline
+            pd_wait(pd, mode)
+            return 0
+        dl[0] = now + <int64_t>(secs * 1e9)
+        if dl[0] == 0:
+            dl[0] = 1
+        pd.setdl(mode, dl[0])
+    try:
+        pd_wait(pd, mode)
+    except DeadlineExceededError:
+        raise TimeoutError("timed out") from None
+    return 0
 
 
 cdef int netdeadline(PollDesc pd, int mode) except -1:
