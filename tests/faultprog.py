@@ -1325,12 +1325,15 @@ FORBIDDEN = ("blocking operation in the scheduler context", "Exception ignored",
 
 
 def drive(mode, seed, procs, nsig=0, gap=(0.001, 0.006), handler="raise", foreign=False,
-          min_rounds=2, timeout=20.0, python=None, stations=""):
+          min_rounds=2, timeout=20.0, python=None, stations="", gilaware=False):
     """Runs faultprog in a subprocess: waits for READY, sends nsig signals
     (SIGINT/SIGTERM/SIGUSR1, seeded, gap seconds apart with jitter), closes
     its stdin, and waits up to timeout seconds for its exit. A hang gets
     SIGQUIT (gmp's goroutine dump), then SIGABRT (faulthandler), then
-    SIGKILL. Returns an Outcome (ok, problems, result, output)."""
+    SIGKILL. Returns an Outcome (ok, problems, result, output).
+    With procs > 1 the program runs with Go's eager wakep (GMPDEBUG=
+    gilaware=0), so that its goroutines spread over the Ms and the faults
+    hit cross-thread wakes, unless gilaware is True (the default policy)."""
     call = ", ".join(["%r" % mode, "%d" % seed, "%d" % procs] + [
         "%s=%r" % kv for kv in (("nsig", nsig), ("gap", gap), ("handler", handler),
                                 ("foreign", foreign), ("min_rounds", min_rounds),
@@ -1346,6 +1349,8 @@ def drive(mode, seed, procs, nsig=0, gap=(0.001, 0.006), handler="raise", foreig
     env["GOMAXPROCS"] = str(procs)
     env.pop("GODEBUG", None)
     env.pop("GMPDEBUG", None)
+    if procs > 1 and not gilaware:
+        env["GMPDEBUG"] = "gilaware=0"
     env["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in sys.path if p])
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env)

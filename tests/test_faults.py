@@ -33,11 +33,15 @@ def _check(o):
     assert o.ok, o.report()
 
 
-@pytest.mark.parametrize("procs,seed", [(1, 11), (2, 12), (4, 13)])
-def test_signal_storm_main_goroutine(procs, seed):
+@pytest.mark.parametrize("procs,seed,gilaware", [(1, 11, False), (2, 12, False), (4, 13, False),
+                                                  (2, 14, True)])
+def test_signal_storm_main_goroutine(procs, seed, gilaware):
     """G1 parks in chan recv/recv_ok/send/iteration, select, Mutex, WaitGroup,
-    Cond, sleep, syscall and a net read; handlers raise into those parks."""
-    o = faultprog.drive("main", seed, procs, nsig=NSIG, gap=GAP, timeout=TIMEOUT)
+    Cond, sleep, syscall and a net read; handlers raise into those parks.
+    At several Ps with Go's eager wakep (the goroutines spread over the Ms),
+    and once with the default GIL-aware scheduling."""
+    o = faultprog.drive("main", seed, procs, nsig=NSIG, gap=GAP, timeout=TIMEOUT,
+                        gilaware=gilaware)
     _check(o)
     assert o.result["raised"] > 0, "no handler exception reached a park:\n" + o.report()
 

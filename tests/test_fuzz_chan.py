@@ -1203,10 +1203,15 @@ def worker(mode):
           % (mode, time.monotonic() - t0, gmp.runtime.gomaxprocs(), EXAMPLES or "ci"))
 
 
-def run_worker(mode, procs):
+def run_worker(mode, procs, gilaware=False):
+    """The fuzz worker at GOMAXPROCS=procs; at several Ps with Go's eager
+    wakep (GMPDEBUG=gilaware=0: the goroutines spread over the Ms) unless
+    gilaware."""
     timeout = 300 if not EXAMPLES else None
-    r = run_program("fuzz_chan_worker.py", mode, env={"GOMAXPROCS": str(procs)},
-                    timeout=timeout)
+    env = {"GOMAXPROCS": str(procs)}
+    if procs > 1 and not gilaware:
+        env["GMPDEBUG"] = "gilaware=0"
+    r = run_program("fuzz_chan_worker.py", mode, env=env, timeout=timeout)
     assert r.returncode == 0, "worker %s GOMAXPROCS=%d failed (rc %d):\n%s\n%s" % (
         mode, procs, r.returncode, r.stdout[-20000:], r.stderr[-20000:])
 
@@ -1216,9 +1221,9 @@ def test_model_sequential(procs):
     run_worker("seq", procs)
 
 
-@pytest.mark.parametrize("procs", [1, 2, 4])
-def test_concurrent_producers_consumers(procs):
-    run_worker("conc", procs)
+@pytest.mark.parametrize("procs,gilaware", [(1, False), (2, False), (4, False), (2, True)])
+def test_concurrent_producers_consumers(procs, gilaware):
+    run_worker("conc", procs, gilaware)
 
 
 # ---- uniform choice among ready cases ----------------------------------------

@@ -13,9 +13,7 @@ from gmptest import run_program
 
 
 def run(what, gmpdebug=None):
-    env = {"GOMAXPROCS": "2"}
-    if gmpdebug is not None:
-        env["GMPDEBUG"] = gmpdebug
+    env = {"GOMAXPROCS": "2", "GMPDEBUG": gmpdebug or ""}
     r = run_program("gilaware_placement.py", what, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     n, stats = r.stdout.split("\n")[:2]

@@ -67,7 +67,7 @@ cdef void sysmon(void *arg) noexcept nogil:
     cdef uint32_t t
     cdef int32_t i, idle = 0, n, busy, st
     cdef int64_t retakenext = 0, retakeat = 0, backoff = RETAKE_BACKOFF_MIN_NS
-    cdef bint suspect, acted, watch = False
+    cdef bint suspect, acted, watch = False, longsleep
     if sysmon_nameable:
         with gil:
             sysmonname()
@@ -91,13 +91,13 @@ cdef void sysmon(void *arg) noexcept nogil:
         next = gmp_nanotime() + delay
         if nexttrace > 0 and nexttrace < next:
             next = nexttrace
-        if gilaware and delay > GILRETAKE_NS // 2:
+        longsleep = gilaware and delay > GILRETAKE_NS // 2
+        if longsleep:
             gmp_store32(&sysmonlong, 1)     # newproc may cut this sleep short (sysmonwake)
         gmp_sema_wait(&sysmon_sema, next)
-        if gmp_load32(&sysmonlong) == 0 and delay > GILRETAKE_NS // 2:
+        if longsleep and gmp_xchg32(&sysmonlong, 0) == 0:
             delay = SYSMON_MIN_NS           # woken for new work: watch it closely
             idle = 0
-        gmp_store32(&sysmonlong, 0)
         if gmp_load32(&sysmon_stop):
             break
         now = gmp_nanotime()
