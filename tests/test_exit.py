@@ -1,4 +1,6 @@
 """Process-level behaviour checked in subprocesses: deadlock, panics, dumps."""
+import sys
+
 from gmptest import run_program
 
 
@@ -80,6 +82,21 @@ def test_fatal_deadlock_when_main_not_parked_in_gmp():
     assert r.returncode == 2
     assert r.stderr.startswith("fatal error: all goroutines are asleep - deadlock!\n\ngoroutine ")
     assert "[chan receive]" in r.stderr
+
+
+def test_fatal_deadlock_is_reported_once():
+    # both idle Ms can find the deadlock at once: only one may report it
+    # (without exitfirst in checkdead, 4 runs in 60 printed two reports)
+    import subprocess
+    from gmptest import child_env, program
+    for _ in range(5):
+        ps = [subprocess.Popen([sys.executable, program("exit_fatal_deadlock_when_main_not_parked_in_gmp.py")],
+                               env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(8)]
+        for p in ps:
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == 2, err
+            assert err.count("fatal error: all goroutines are asleep") == 1, err
 
 
 def test_dev_mode_and_faulthandler():

@@ -147,6 +147,10 @@ cdef int checkdead(M m) except -1:
             goready(g1)
             return DEAD_HANDLED
         return DEAD_NO              # a waker readied g1 meanwhile: no deadlock
+    # two idle Ms can reach this at once (their checks hold no lock, and the
+    # report's writes release the GIL): only the first reports and exits,
+    # as under Go's sched.lock; the other waits for that exit
+    exitfirst()
     _flush_std()
     sys.stderr.write("fatal error: all goroutines are asleep - deadlock!\n\n")
     sys.stderr.write(dumpall(None))
