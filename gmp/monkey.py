@@ -25,6 +25,7 @@ module imported before patching, are not affected.
 from __future__ import annotations
 
 import _socket as _csocket
+import errno as _errno
 import os as _os
 import selectors as _selectors
 import select as _select
@@ -143,9 +144,9 @@ class socket(_RealSocket):
         t = self._gmp_timeout
         if t == 0.0:
             raise BlockingIOError(11, "Resource temporarily unavailable")
-        pd = self._gmp_pd
-        if pd is None or pd.closed:
-            pd = self._gmp_pd = PollDesc(self.fileno())
+        pd = self._pd()
+        if pd is None:
+            raise OSError(_errno.EBADF, _os.strerror(_errno.EBADF))
         if t is not None:
             pd.set_deadline(_time.time() + t, not write, write)
         try:

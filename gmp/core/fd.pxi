@@ -39,7 +39,6 @@ cdef int64_t deadline2ns(object t) except? -2:
     1e10 used to mean "already passed"). A distance beyond that room is no
     deadline: it could not fire for ~292 years of uptime."""
     cdef double secs, left
-    cdef int64_t now, ns
     if t is None:
         return 0
     if isinstance(t, bool):
@@ -54,10 +53,17 @@ cdef int64_t deadline2ns(object t) except? -2:
         return 0                    # Go's zero Time: no deadline
     if secs != secs:
         raise ValueError("gmp: deadline is NaN")
-    now = gmp_nanotime()
     left = (secs - gmp_walltime() / 1e9) * 1e9      # ns until the deadline
     if left <= 0:
         return -1
+    return nsafter(left)
+
+
+cdef int64_t nsafter(double left) noexcept nogil:
+    """The nanotime left ns (> 0) from now, or 0 (no deadline) when that
+    falls beyond what int64 holds (see deadline2ns)."""
+    cdef int64_t now = gmp_nanotime()
+    cdef int64_t ns
     # 4096 ns of margin: INT64_MAX - now rounds by up to 512 ns as a double
     if left >= <double>(INT64_MAX - now) - 4096.0:
         return 0
@@ -308,7 +314,6 @@ cdef int pd_waitfor(PollDesc pd, int mode, object timeout, int64_t *dl) except -
     caller clears it with setdl(mode, 0) when the operation ends), then
     TimeoutError("timed out")."""
     cdef double secs
-    cdef int64_t now
     if timeout is None:
         pd_wait(pd, mode)
         return 0
@@ -316,15 +321,13 @@ cdef int pd_waitfor(PollDesc pd, int mode, object timeout, int64_t *dl) except -
     if secs == 0.0:
         raise BlockingIOError(EAGAIN, strerror(EAGAIN).decode())
     if dl[0] == 0:
-        now = gmp_nanotime()
-        if not (secs > 0) or secs * 1e9 >= <double>(INT64_MAX - now) - 4096.0:
-            # NaN or negative (settimeout rejects both) or beyond the clock:
-            # no deadline
+        # NaN or negative (settimeout rejects both), or beyond the clock:
+        # no deadline
+        dl[0] = nsafter(secs * 1e9) if secs > 0 else 0
+        if dl[0] <= 0:
+            dl[0] = 0
             pd_wait(pd, mode)
             return 0
-        dl[0] = now + <int64_t>(secs * 1e9)
-        if dl[0] == 0:
-            dl[0] = 1
         pd.setdl(mode, dl[0])
     try:
         pd_wait(pd, mode)

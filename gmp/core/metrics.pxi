@@ -61,8 +61,9 @@ cdef int32_t nthreads() noexcept:
 
 def _schedstats():
     """The scheduler's event counters since the runtime started (a forked
-    child goes on from its parent's counts): Ms woken by another thread, Ms woken by wakep, steals, GIL
-    retakes and those that found the GIL free (proc_m.pxi, "The GIL"),
+    child goes on from its parent's counts): Ms woken by another thread,
+    Ms woken by wakep, steals, GIL retakes and those that found the GIL
+    free (proc_m.pxi, "The GIL"),
     scheduling rounds that ran on another M than the round before (the GIL
     moved between threads), and whether GIL-aware scheduling is on."""
     return {

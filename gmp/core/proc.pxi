@@ -543,12 +543,21 @@ cdef void goready(G g) noexcept:
 
 cdef inline void wakem(M m) noexcept:
     """Wakes m if it is parked. Can be executed by any thread."""
-    if m is not None and gmp_load32(&m.parked) and gmp_cas32(&m.parked, 1, 0):
+    if m is not None:
+        wakemflags(&m.parked, &m.park, &m.inpoll)
+
+
+cdef inline bint wakemflags(int32_t *parked, gmp_sema_t *park, int32_t *inpoll) noexcept nogil:
+    """wakem on an M's fields (sysmon, which holds no GIL, reaches them
+    through sched.mparked/mpark/minpoll). Returns whether it woke the M."""
+    if gmp_load32(parked) and gmp_cas32(parked, 1, 0):
         gmp_xadd64(&sched.nmwake, 1)
-        gmp_sema_post(&m.park)
+        gmp_sema_post(park)
         # m.inpoll is stored before m re-checks parked: see findrunnable
-        if gmp_load32(&m.inpoll):
+        if gmp_load32(inpoll):
             netpollbreak()
+        return True
+    return False
 
 
 # ---- finding work -------------------------------------------------------
@@ -632,7 +641,7 @@ cdef G findrunnable(M m):
         if gmp_load32(&sched.exiting) and m is not m0:
             with nogil:
                 exitpark(m)
-        if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0):
+        if retakeclaim(p):
             with nogil:
                 retakeprobe(m, p)           # woken by sysmon's GIL retake on its first wait
         g = findrunnable_nb(m, p)
@@ -691,8 +700,7 @@ cdef G findrunnable(M m):
             r = gmp_sema_wait(&m.park, deadline)
             if r != 0:
                 unpark(m)                           # timed out or interrupted
-            if gmp_load32(&sched.retake[p.id]) and gmp_xchg32(&sched.retake[p.id], 0) \
-                    and not gmp_load32(&sched.exiting):
+            if retakeclaim(p):
                 retakeprobe(m, p)                   # woken by sysmon's GIL retake
             elif gmp_load32(&m.spinning) and trysteal(p):   # before waiting for the GIL
                 setgilwait(p.id)

@@ -267,6 +267,12 @@ cdef bint gilprobe() noexcept nogil:
     return True
 
 
+cdef inline bint retakeclaim(P p) noexcept nogil:
+    """Did sysmon ask p's M for a GIL retake? Consumes the request."""
+    return gmp_load32(&sched.retake[p.id]) != 0 and gmp_xchg32(&sched.retake[p.id], 0) != 0 \
+        and not gmp_load32(&sched.exiting)
+
+
 cdef void retakeprobe(M m, P p) noexcept nogil:
     """m was woken by a GIL retake: if the GIL is free, steal and keep the
     credit to steal again; tell sysmon how it went. Executed only by m,
@@ -296,12 +302,8 @@ cdef bint retakewake(int32_t busy) noexcept nogil:
             continue
         gmp_store32(&sched.retake[i], 1)
         gmp_store32(&sched.retakestate, RETAKE_PENDING)
-        if gmp_cas32(sched.mparked[i], 1, 0):
+        if wakemflags(sched.mparked[i], sched.mpark[i], sched.minpoll[i]):
             gmp_xadd64(&sched.nretake, 1)
-            gmp_xadd64(&sched.nmwake, 1)
-            gmp_sema_post(sched.mpark[i])
-            if gmp_load32(sched.minpoll[i]):
-                netpollbreak()
             return True
         gmp_store32(&sched.retake[i], 0)        # it woke meanwhile
         gmp_store32(&sched.retakestate, RETAKE_IDLE)

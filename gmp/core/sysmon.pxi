@@ -54,8 +54,8 @@ cdef void sysmonname() noexcept:
 cdef void sysmon(void *arg) noexcept nogil:
     """Go's sysmon (runtime/proc.go), a C thread without a P that takes
     the GIL only to act: it sleeps 20 us, doubling up to 10 ms while it
-    retakes nothing (as Go's, a preemption request does not count); polls the network when nobody has for 10 ms;
-    requests preemption of a goroutine that has held its P for 10 ms
+    retakes nothing (as Go's, a preemption request does not count); polls
+    the network when nobody has for 10 ms; requests preemption of a goroutine that has held its P for 10 ms
     (preempt.pxi) and marks its M blocked=true if it is still there 10 ms
     later; prints schedtrace; and with blockwarn reports stuck Ps."""
     cdef int64_t now, nexttrace = -1, next, delay = SYSMON_MIN_NS, lp
