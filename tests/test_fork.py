@@ -15,8 +15,8 @@ FLAGS = {"plain": [], "dev": ["-X", "dev", "-X", "faulthandler"]}
 CHILD_OK = "200 1 HELLO 42 1 all goroutines are asleep - deadlock!"
 
 
-def run(name, nprocs=2, flags=(), timeout=60):
-    return run_program(name, nprocs, flags=flags, timeout=timeout)
+def run(name, nprocs=2, flags=(), timeout=60, env=None):
+    return run_program(name, nprocs, flags=flags, timeout=timeout, env=env)
 
 
 def check(r):
@@ -38,8 +38,11 @@ def test_fork_from_goroutine(nprocs, flags):
     # with several Ps the forking goroutine runs on an M other than M0 (a
     # thread that is not the main thread); with one, on M0 beside the main
     # goroutine. In the child it is the main goroutine: when it returns,
-    # the child exits 0 with its output flushed.
-    out = check(run("fork_from_goroutine.py", nprocs, FLAGS[flags]))
+    # the child exits 0 with its output flushed. gilaware=0: Go's eager
+    # wakep and stealing, so that an idle M takes the forking goroutine (the
+    # GIL-aware scheduler may keep it on M0 through all of the tries)
+    out = check(run("fork_from_goroutine.py", nprocs, FLAGS[flags],
+                    env={"GMPDEBUG": "gilaware=0"}))
     assert out == ["child on M0: %s main thread: True" % (nprocs == 1),
                    "child " + CHILD_OK, "child returns", "parent 0 3"]
 

@@ -28,4 +28,6 @@ for _ in range(100):
     if pid is not None:
         break
 pause[0] = False
+if pid is None:
+    raise SystemExit("the forking goroutine ran on M0 in all 100 tries")
 say("parent", reap(pid), settle(3))
