@@ -10,6 +10,10 @@ unit, so that cdef inline helpers inline across them:
   chan/sema.pxi         wait queues and sudogs, readysg, the wake-all
                         (wq_dequeueall + readyall), the park cleanup
                         (wq_withdraw), parkon (Go's sema.go, runtime2.go sudog)
+  chan/tchan.pxi        typed channels: the ring of elements by value, C sudogs,
+                        the operations that run without the GIL, parking
+  chan/tchanconv.pxi    typed channels from Python: dtype, numpy's conversions,
+                        send_array/recv_into
   chan/chan.pxi         the chan type and its ring, Go's full/empty/send/recv,
                         chansend, chanrecv, closechan (Go's chan.go)
   chan/select.pxi       select: case parsing, lock order, selectgo (select.go)
@@ -37,7 +41,7 @@ from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from gmp.includes.rt cimport *
 from gmp.includes.chanapi cimport *
 from gmp.includes.chanop cimport gmp_chanop_install
-from gmp._core cimport G, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
+from gmp._core cimport G, gwake_t, gwakeprep, gwakedrop, goreadyw, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
     wr_chan_receive, wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait, _Gdead
@@ -48,6 +52,8 @@ from gmp import _core
 
 
 include "chan/sema.pxi"
+include "chan/tchan.pxi"
+include "chan/tchanconv.pxi"
 include "chan/chan.pxi"
 include "chan/select.pxi"
 include "chan/sync.pxi"

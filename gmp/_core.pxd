@@ -136,12 +136,28 @@ cdef class M:
     cdef void *oldtrace             # <3.13: the thread's trace function the armed hook stands in for
     cdef PyObject *oldtraceobj      # ... and its object (a strong reference, or NULL)
 
+# What a waker that holds no GIL needs of a parked G (goreadyw): filled by
+# gwakeprep, with the GIL, before the G publishes its park. A typed
+# channel's sudog (gmp/chan/tchan.pxi) carries one.
+cdef struct gwake_t:
+    void *g                 # the G: a strong reference for a goroutine, which
+                            # goreadyw moves to its P's readyq (or gwakedrop
+                            # drops); borrowed for a plain thread's waiter
+    int32_t *status         # &g.status
+    int64_t *waitsince      # &g.waitsince
+    gqueue_t *readyq        # &g.homep.readyq; NULL for a plain thread's waiter
+    gmp_sema_t *sema        # a plain thread's waiter: the semaphore it blocks on
+    int32_t pid             # g.homep.id
+
 cdef M getm()
 cdef G getg()
 cdef int gopark(int32_t reason) except -1
 cdef int goparkx(int32_t reason) except -1
 cdef int gothrow(G g) except -1
 cdef void goready(G g) noexcept
+cdef void gwakeprep(G g, gwake_t *w) noexcept
+cdef void gwakedrop(gwake_t *w) noexcept
+cdef void goreadyw(gwake_t *w) noexcept nogil
 cdef int32_t parkprep(G g) noexcept
 cdef bint parkclaim(G g, int32_t tok) noexcept
 cdef bint readyclaim(G g, int32_t tok) noexcept

@@ -1,4 +1,10 @@
-"""Channel semantics, ported from Go's runtime/chan_test.go and the spec."""
+"""Channel semantics, ported from Go's runtime/chan_test.go and the spec.
+
+The tests that take the `dtype` fixture run twice: on a channel of objects
+and on a typed channel of int64 (chan(size, dtype="i8"), gmp/chan/tchan.pxi),
+whose semantics are the same; `zero` is what a closed and drained channel
+gives (None, or the dtype's zero value as Go's). tests/test_tchan.py has what
+only typed channels do."""
 import threading
 
 import pytest
@@ -7,9 +13,26 @@ import gmp
 from gmp import Panic
 from gmptest import wait_recvq, wait_sendq, wait_until
 
+try:
+    import numpy
+except ImportError:
+    numpy = None
 
-def test_unbuffered_rendezvous():
-    ch = gmp.chan()
+
+@pytest.fixture(params=[pytest.param(None, id="object"),
+                        pytest.param("i8", id="typed", marks=pytest.mark.skipif(
+                            numpy is None, reason="typed channels need numpy, which is not installed"))])
+def dtype(request):
+    return request.param
+
+
+@pytest.fixture
+def zero(dtype):
+    return None if dtype is None else 0
+
+
+def test_unbuffered_rendezvous(dtype):
+    ch = gmp.chan(dtype=dtype)
     got = []
 
     def recv():
@@ -21,25 +44,25 @@ def test_unbuffered_rendezvous():
     assert got == [42]
 
 
-def test_send_blocks_until_receiver():
-    ch = gmp.chan()
+def test_send_blocks_until_receiver(dtype):
+    ch = gmp.chan(dtype=dtype)
     done = gmp.chan(1)
 
     def sender():
-        ch.send("x")
+        ch.send(7)
         done.send(True)
 
     gmp.go(sender)
     wait_sendq(ch)
     assert len(done) == 0          # still parked: no receiver yet
-    assert ch.recv() == "x"
+    assert ch.recv() == 7
     assert done.recv() is True
 
 
 @pytest.mark.parametrize("cap", [0, 1, 5, 100])
-def test_fifo(cap):
+def test_fifo(cap, dtype):
     """Mirrors the FIFO part of Go's TestChan (src/runtime/chan_test.go)."""
-    ch = gmp.chan(cap)
+    ch = gmp.chan(cap, dtype=dtype)
     n = 1000
 
     def producer():
@@ -51,43 +74,43 @@ def test_fifo(cap):
     assert list(ch) == list(range(n))
 
 
-def test_buffered_len_cap():
+def test_buffered_len_cap(dtype):
     """Mirrors the len/cap part of Go's TestChan (src/runtime/chan_test.go)."""
-    ch = gmp.chan(3)
+    ch = gmp.chan(3, dtype=dtype)
     assert ch.cap == 3 and len(ch) == 0
     ch.send(1)
     ch.send(2)
     assert len(ch) == 2
     assert ch.recv() == 1
     assert len(ch) == 1
-    assert gmp.chan().cap == 0
+    assert gmp.chan(dtype=dtype).cap == 0
 
 
-def test_makechan_errors():
+def test_makechan_errors(dtype):
     with pytest.raises(Panic, match="^makechan: size out of range$"):
-        gmp.chan(-1)
+        gmp.chan(-1, dtype=dtype)
     with pytest.raises(TypeError):
-        gmp.chan(1.5)
+        gmp.chan(1.5, dtype=dtype)
     with pytest.raises(TypeError):
-        gmp.chan("3")
+        gmp.chan("3", dtype=dtype)
 
 
-def test_close_drains_then_zero():
+def test_close_drains_then_zero(dtype, zero):
     """Mirrors the receive-from-closed part of Go's TestChan (src/runtime/chan_test.go)."""
-    ch = gmp.chan(2)
-    ch.send("a")
-    ch.send("b")
+    ch = gmp.chan(2, dtype=dtype)
+    ch.send(10)
+    ch.send(11)
     ch.close()
-    assert ch.recv_ok() == ("a", True)
-    assert ch.recv() == "b"
-    assert ch.recv() is None
-    assert ch.recv_ok() == (None, False)
-    assert ch.recv_ok() == (None, False)
+    assert ch.recv_ok() == (10, True)
+    assert ch.recv() == 11
+    assert ch.recv() is zero if zero is None else ch.recv() == zero
+    assert ch.recv_ok() == (zero, False)
+    assert ch.recv_ok() == (zero, False)
 
 
-def test_close_wakes_all_receivers():
+def test_close_wakes_all_receivers(dtype, zero):
     """Mirrors the close-unblocks-receive part of Go's TestChan (src/runtime/chan_test.go)."""
-    ch = gmp.chan()
+    ch = gmp.chan(dtype=dtype)
     res = gmp.chan(10)
 
     def r():
@@ -97,11 +120,11 @@ def test_close_wakes_all_receivers():
         gmp.go(r)
     wait_recvq(ch, 10)
     ch.close()
-    assert [res.recv() for _ in range(10)] == [(None, False)] * 10
+    assert [res.recv() for _ in range(10)] == [(zero, False)] * 10
 
 
-def test_close_panics_blocked_senders():
-    ch = gmp.chan()
+def test_close_panics_blocked_senders(dtype):
+    ch = gmp.chan(dtype=dtype)
     res = gmp.chan(5)
 
     def s(i):
@@ -118,8 +141,8 @@ def test_close_panics_blocked_senders():
     assert [res.recv() for _ in range(5)] == ["send on closed channel"] * 5
 
 
-def test_send_on_closed_panics():
-    ch = gmp.chan(1)
+def test_send_on_closed_panics(dtype):
+    ch = gmp.chan(1, dtype=dtype)
     ch.close()
     with pytest.raises(Panic, match="^send on closed channel$"):
         ch.send(1)
@@ -127,13 +150,15 @@ def test_send_on_closed_panics():
         ch.send_nowait(1)
 
 
-def test_close_closed_and_nil():
-    ch = gmp.chan()
+def test_close_closed_and_nil(dtype):
+    ch = gmp.chan(dtype=dtype)
     ch.close()
     with pytest.raises(Panic, match="^close of closed channel$"):
         ch.close()
     with pytest.raises(Panic, match="^close of nil channel$"):
         gmp.nilchan.close()
+    with pytest.raises(Panic, match="^close of nil channel$"):
+        gmp.chan(None, dtype=dtype).close()
 
 
 def test_nilchan_nonblocking():
@@ -161,21 +186,21 @@ def test_nilchan_blocks_forever():
     assert state == []
 
 
-def test_nowait_ops():
-    ch = gmp.chan(1)
+def test_nowait_ops(dtype, zero):
+    ch = gmp.chan(1, dtype=dtype)
     with pytest.raises(gmp.WouldBlock):
         ch.recv_nowait()
     assert ch.send_nowait(1) is True
     assert ch.send_nowait(2) is False
     assert ch.recv_nowait() == (1, True)
     ch.close()
-    assert ch.recv_nowait() == (None, False)
+    assert ch.recv_nowait() == (zero, False)
 
 
-def test_buffered_full_sender_handoff():
+def test_buffered_full_sender_handoff(dtype):
     # a receiver on a full buffer takes the head and the parked sender's value
     # moves into the freed slot (chan.go recv on a full buffer)
-    ch = gmp.chan(2)
+    ch = gmp.chan(2, dtype=dtype)
     ch.send(1)
     ch.send(2)
     gmp.go(ch.send, 3)
@@ -184,7 +209,7 @@ def test_buffered_full_sender_handoff():
 
 
 @pytest.mark.gmp_leaks_goroutines
-def test_prime_sieve():
+def test_prime_sieve(dtype):
     """Mirrors Go's test program test/chan/sieve1.go."""
     def generate(ch):
         i = 2
@@ -197,13 +222,13 @@ def test_prime_sieve():
             if i % prime:
                 dst.send(i)
 
-    ch = gmp.chan()
+    ch = gmp.chan(dtype=dtype)
     gmp.go(generate, ch)
     primes = []
     for _ in range(50):
         p = ch.recv()
         primes.append(p)
-        ch1 = gmp.chan()
+        ch1 = gmp.chan(dtype=dtype)
         gmp.go(filt, ch, ch1, p)
         ch = ch1
     assert primes[:10] == [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]
@@ -228,8 +253,8 @@ def test_values_not_leaked_or_lost():
     assert sys.getrefcount(obj) == base
 
 
-def test_plain_threads_block_on_os_semaphore():
-    ch = gmp.chan()
+def test_plain_threads_block_on_os_semaphore(dtype):
+    ch = gmp.chan(dtype=dtype)
     out = gmp.chan(100)
 
     def thread_side():
@@ -244,8 +269,8 @@ def test_plain_threads_block_on_os_semaphore():
     assert got == list(range(100))
 
 
-def test_goroutine_and_thread_pingpong():
-    a, b = gmp.chan(), gmp.chan()
+def test_goroutine_and_thread_pingpong(dtype):
+    a, b = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
 
     def thread_side():
         for v in a:
@@ -260,8 +285,8 @@ def test_goroutine_and_thread_pingpong():
     t.join()
 
 
-def test_thread_to_thread_via_channel():
-    ch = gmp.chan()
+def test_thread_to_thread_via_channel(dtype):
+    ch = gmp.chan(dtype=dtype)
     res = []
 
     def consumer():
@@ -280,8 +305,8 @@ def test_thread_to_thread_via_channel():
     assert res == list(range(1000))
 
 
-def test_many_senders_receivers_checksum():
-    ch = gmp.chan(7)
+def test_many_senders_receivers_checksum(dtype):
+    ch = gmp.chan(7, dtype=dtype)
     total = gmp.chan(1)
     wg = gmp.WaitGroup()
     n, k = 20, 500
@@ -322,12 +347,12 @@ def test_a_channel_in_its_own_buffer_is_collected():
     assert sum(r() is not None for r in refs) == 0
 
 
-def test_plain_threads_leave_no_waiter_goroutine_behind():
+def test_plain_threads_leave_no_waiter_goroutine_behind(dtype):
     import threading
     gmp.go(lambda: None)                    # the runtime is running
     before = gmp._core._nglive()
     for _ in range(200):
-        c = gmp.chan()
+        c = gmp.chan(dtype=dtype)
         t = threading.Thread(target=c.recv)
         t.start()
         wait_recvq(c)

@@ -10,9 +10,17 @@ cdef object _WOULDBLOCK = object()
 @cython.binding(False)
 @cython.always_allow_keywords(False)
 cdef class chan:
-    """chan(size=0)\n--\n\nA Go channel with room for ``size`` buffered values (0: unbuffered,
+    """chan(size=0, dtype=None)\n--\n\nA Go channel with room for ``size`` buffered values (0: unbuffered,
     a send waits for its receiver); ``chan(None)`` is the nil channel,
     ``gmp.nilchan``.
+
+    With ``dtype`` (a numpy dtype, or anything ``numpy.dtype()`` accepts;
+    fixed-size, no objects) it is a typed channel: it stores elements by
+    value in a C ring, its operations that do not park run without the GIL
+    (also from Cython, through ``gmp.get_include()``'s API), ``send``
+    converts with numpy's rules, ``recv`` returns a Python scalar for
+    numeric dtypes (the dtype's zero once closed and drained), and
+    ``send_array``/``recv_into`` move whole arrays.
 
     ``send``/``recv``/``recv_ok``/``close``, their non-blocking forms
     ``send_nowait``/``recv_nowait``, ``len(ch)`` (values buffered now),
@@ -21,11 +29,13 @@ cdef class chan:
     run time a plain chan).
     """
 
-    def __cinit__(self, size=0):
+    def __cinit__(self, size=0, dtype=None):
         cdef Py_ssize_t n
         gmp_lock_init_rank(&self.lock, GMP_LR_CHAN)
         if size is None:
             self.isnil = True
+            if dtype is not None:
+                self.dtype = numpy().dtype(dtype)
             return
         if not isinstance(size, int) or isinstance(size, bool):
             raise TypeError("chan size must be an integer, not %s" % type(size).__name__)
@@ -33,13 +43,17 @@ cdef class chan:
             raise Panic("makechan: size out of range")
         n = size
         self.cap = n
-        if n > 0:
+        if dtype is not None:
+            tinit(self, n, dtype)
+        elif n > 0:
             self.buf = <PyObject **>malloc(n * sizeof(PyObject *))
             if self.buf == NULL:
                 raise MemoryError()
 
     def __dealloc__(self):
         cdef Py_ssize_t i
+        if self.tc != NULL:
+            tchan_free(self.tc)
         if self.buf != NULL:
             for i in range(self.qcount):
                 Py_XDECREF(self.buf[(self.recvx + i) % self.cap])
@@ -48,6 +62,9 @@ cdef class chan:
     def send(self, v, /):
         """Sends v, blocking until a receiver takes it or buffer space frees up.
         Panics with "send on closed channel"."""
+        if self.tc != NULL:
+            tsendpy(self, v, True)
+            return
         if self.recvonly:
             raise TypeError(_RECVONLY_SEND)
         chansend(self, v, True)
@@ -55,16 +72,23 @@ cdef class chan:
     def recv(self):
         """Receives a value; returns None once the channel is closed and drained."""
         cdef bint ok
+        if self.tc != NULL:
+            return trecvpy(self, True, &ok)
         return chanrecv(self, True, &ok)
 
     def recv_ok(self):
         """Receives (value, ok); ok is False once the channel is closed and drained."""
         cdef bint ok
-        v = chanrecv(self, True, &ok)
+        if self.tc != NULL:
+            v = trecvpy(self, True, &ok)
+        else:
+            v = chanrecv(self, True, &ok)
         return (v, ok)
 
     def send_nowait(self, v, /):
         """Sends v if that does not block; returns whether it was sent."""
+        if self.tc != NULL:
+            return tsendpy(self, v, False)
         if self.recvonly:
             raise TypeError(_RECVONLY_SEND)
         return chansend(self, v, False)
@@ -72,7 +96,10 @@ cdef class chan:
     def recv_nowait(self):
         """Receives (value, ok) if that does not block; raises WouldBlock otherwise."""
         cdef bint ok
-        v = chanrecv(self, False, &ok)
+        if self.tc != NULL:
+            v = trecvpy(self, False, &ok)
+        else:
+            v = chanrecv(self, False, &ok)
         if v is _WOULDBLOCK:
             raise WouldBlock()
         return (v, ok)
@@ -82,9 +109,15 @@ cdef class chan:
         "close of nil channel"."""
         if self.recvonly:
             raise TypeError("invalid operation: cannot close receive-only channel")
+        if self.tc != NULL:
+            if tchan_close(self.tc) < 0:
+                raise Panic("close of closed channel")
+            return
         closechan(self)
 
     def __len__(self):
+        if self.tc != NULL:
+            return gmp_relaxed_ssize(self.tc.qcount)
         return self.qcount
 
     def __iter__(self):
@@ -92,20 +125,57 @@ cdef class chan:
 
     def __next__(self):
         cdef bint ok
-        v = chanrecv(self, True, &ok)
+        if self.tc != NULL:
+            v = trecvpy(self, True, &ok)
+        else:
+            v = chanrecv(self, True, &ok)
         if not ok:
             raise StopIteration
         return v
 
     def __repr__(self):
         if self.isnil:
-            return "gmp.nilchan"
+            return "gmp.nilchan" if self.dtype is None else "<gmp.chan nil dtype=%s>" % self.dtype
+        if self.tc != NULL:
+            return "<gmp.chan cap=%d len=%d dtype=%s%s>" % (self.cap, len(self), self.dtype,
+                                                          " closed" if self.tc.closed else "")
         return "<gmp.chan cap=%d len=%d%s>" % (self.cap, self.qcount, " closed" if self.closed else "")
 
     @property
     def closed(self):
         """Whether the channel has been closed (values may still be buffered)."""
+        if self.tc != NULL:
+            return gmp_relaxed_i32(self.tc.closed) != 0
         return self.closed
+
+    @property
+    def dtype(self):
+        """A typed channel's numpy dtype; None for a channel of objects."""
+        return self.dtype
+
+    def send_array(self, a, /):
+        """Sends every element of a (an array of the channel's dtype,
+        C-contiguous; a list or scalar is converted with numpy's rules), in
+        order, as that many sends: it parks whenever the ring is full and no
+        receiver waits, and copies with the GIL released. Typed channels
+        only. Panics with "send on closed channel" (the elements before the
+        one that met the close were sent)."""
+        if self.isnil:
+            parkforever(wr_chan_send_nilchan)
+        if self.tc == NULL:
+            raise TypeError("send_array needs a typed channel: chan(size, dtype=...)")
+        tsendarray(self, a)
+
+    def recv_into(self, out, /):
+        """Receives into every element of out (a writable C-contiguous array
+        of the channel's dtype), in order; returns how many it received,
+        fewer than out.size only when the channel was closed and drained
+        (the rest of out is left as it was). Typed channels only."""
+        if self.isnil:
+            parkforever(wr_chan_receive_nilchan)
+        if self.tc == NULL:
+            raise TypeError("recv_into needs a typed channel: chan(size, dtype=...)")
+        return trecvinto(self, out)
 
     @classmethod
     def __class_getitem__(cls, item, /):

@@ -13,11 +13,28 @@ cdef int wq_len(chan c, waitq_t *q) noexcept:
     return n
 
 
+cdef int tq_len(chan c, twaitq_t *q) noexcept:
+    """wq_len for a typed channel's queue of C sudogs."""
+    cdef int n = 0
+    cdef tsudog_t *x
+    gmp_lock(&c.lock)
+    x = q.first
+    while x != NULL:
+        n += 1
+        x = x.next
+    gmp_unlock(&c.lock)
+    return n
+
+
 def _recvq_len(chan c):
+    if c.tc != NULL:
+        return tq_len(c, &c.tc.recvq)
     return wq_len(c, &c.recvq)
 
 
 def _sendq_len(chan c):
+    if c.tc != NULL:
+        return tq_len(c, &c.tc.sendq)
     return wq_len(c, &c.sendq)
 
 

@@ -541,6 +541,58 @@ cdef void goready(G g) noexcept:
         wakem(p.m)
 
 
+cdef void gwakeprep(G g, gwake_t *w) noexcept:
+    """Fills w for a goreadyw of g, which is about to park (the GIL held),
+    and takes a reference to g for w: goreadyw moves a goroutine's to its
+    readyq; gwakedrop drops what is left once the park has ended."""
+    w.status = &g.status
+    w.waitsince = &g.waitsince
+    Py_INCREF(g)
+    w.g = <void *>g
+    if g.foreign:
+        w.readyq = NULL
+        w.sema = g.sema
+        w.pid = -1
+    else:
+        w.readyq = &g.homep.readyq
+        w.sema = NULL
+        w.pid = g.homep.id
+
+
+cdef void gwakedrop(gwake_t *w) noexcept:
+    """Releases what gwakeprep took and goreadyw did not move to a readyq:
+    a goroutine's reference when no waker readied it (an exception was
+    thrown into its park), a plain thread's always. The GIL held."""
+    if w.g != NULL:
+        Py_DECREF(<object>w.g)
+    w.g = NULL
+
+
+cdef void goreadyw(gwake_t *w) noexcept nogil:
+    """goready without the GIL, for the typed channels' waker (which may be
+    a nogil loop on any thread): the G goes to its home P's readyq, never to
+    runnext, and that P's M is woken; a plain thread's waiter is posted.
+    Can be executed by any thread, with no chan lock held. The caller has
+    claimed the park (parkclaim's CAS on g.parktok). w lives in the parked
+    G's sudog, which the G frees once it runs: w is read in full before the
+    G is published."""
+    cdef void *g = w.g
+    cdef gqueue_t *rq = w.readyq
+    cdef gmp_sema_t *sema = w.sema
+    cdef int32_t pid = w.pid
+    w.status[0] = _Grunnable
+    if rq == NULL:                          # the waiter drops its own reference (gwakedrop)
+        gmp_xadd32(&sched.nforeignwait, -1)
+        gmp_sema_post(sema)
+        return
+    if gmp_fastrandn(8) == 0:               # trackready's sample
+        w.waitsince[0] = -gmp_nanotime()
+    w.g = NULL
+    gq_push(rq, g)                          # the sudog's reference moves here
+    if sched.mparked[pid] != NULL:
+        wakemflags(sched.mparked[pid], sched.mpark[pid], sched.minpoll[pid])
+
+
 cdef inline void wakem(M m) noexcept:
     """Wakes m if it is parked. Can be executed by any thread."""
     if m is not None:
