@@ -25,7 +25,15 @@ if _os.path.exists(_os.path.join(_os.path.dirname(__file__), "projecteuler.py"))
         "the unrelated PyPI package 'gmp' is installed into the same gmp/ folder as "
         "gmp-runtime; run: pip uninstall -y gmp gmp-runtime && pip install gmp-runtime",
         RuntimeWarning, stacklevel=2)
-del _os
+
+
+def get_include():
+    """The directory of gmp's C headers, for the include_dirs of an
+    extension that uses typed channels from C or Cython (gmp_api.h;
+    ``from gmp cimport ...`` in Cython, whose declarations are
+    gmp/__init__.pxd)."""
+    return _os.path.join(_os.path.dirname(__file__), "includes")
+
 
 from gmp._core import go as go, Panic as Panic, Deadlock as Deadlock, GoExit as GoExit
 from gmp._core import run as run, syscall as syscall
@@ -41,6 +49,7 @@ __all__ = [
     "go", "chan", "nilchan", "select", "default", "Panic", "Deadlock", "GoExit", "WouldBlock",
     "run", "syscall", "sleep", "after", "tick", "Timer", "Ticker", "after_func",
     "WaitGroup", "Mutex", "Once", "runtime", "sync", "time", "context", "debug",
+    "get_include",
 ]
 __version__ = "0.1.0"   # the one place the version is written (pyproject reads it)
 

@@ -14,6 +14,8 @@ unit, so that cdef inline helpers inline across them:
                         the operations that run without the GIL, parking
   chan/tchanconv.pxi    typed channels from Python: dtype, numpy's conversions,
                         send_array/recv_into
+  chan/capi.pxi         the C API of typed channels (gmp_api.h's table, the
+                        capsule gmp._chan._C_API)
   chan/chan.pxi         the chan type and its ring, Go's full/empty/send/recv,
                         chansend, chanrecv, closechan (Go's chan.go)
   chan/select.pxi       select: case parsing, lock order, selectgo (select.go)
@@ -35,12 +37,13 @@ readied, or a reference is dropped (a DECREF can run arbitrary Python).
 """
 cimport cython
 from libc.stdint cimport int32_t, int64_t, uint64_t, uintptr_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from gmp.includes.rt cimport *
 from gmp.includes.chanapi cimport *
 from gmp.includes.chanop cimport gmp_chanop_install
+from gmp.includes.capi cimport *
 from gmp._core cimport G, gwake_t, gwakeprep, gwakedrop, goreadyw, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
     wr_chan_receive, wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
@@ -55,6 +58,7 @@ include "chan/sema.pxi"
 include "chan/tchan.pxi"
 include "chan/tchanconv.pxi"
 include "chan/chan.pxi"
+include "chan/capi.pxi"
 include "chan/select.pxi"
 include "chan/sync.pxi"
 include "chan/export_test.pxi"

@@ -72,6 +72,11 @@ import threading
 import time
 import traceback
 
+try:
+    import numpy
+except ImportError:             # the typed-channel stations are left out
+    numpy = None
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -288,9 +293,23 @@ def _delays(rng, n, p=0.5, hi=0.002):
     return [rng.uniform(0, hi) if rng.random() < p else 0.0 for _ in range(n)]
 
 
-def st_recv(rng, kind="recv"):
+# Typed stations (t* below) run the same checks on a typed channel of
+# int64: a value is sid * TAG + seq with sid from 1, so that 0, what a closed
+# channel gives, is never a value anyone sent.
+TAG = 1000000
+
+
+def _codec(typed):
+    if typed:
+        return (lambda sid, seq: (sid + 1) * TAG + seq), \
+            (lambda v: (v // TAG - 1, v % TAG) if type(v) is int and v > 0 else v), 0
+    return (lambda sid, seq: (sid, seq)), (lambda v: v), None
+
+
+def st_recv(rng, kind="recv", typed=False):
     cap = rng.choice((0, 0, 1, 4))
-    c = gmp.chan(cap)
+    c = gmp.chan(cap, dtype="i8" if typed else None)
+    enc, dec, zero = _codec(typed)
     nsend = rng.randint(1, 3)
     per = rng.randint(4, 10)
     delays = [_delays(rng, per) for _ in range(nsend)]
@@ -301,7 +320,7 @@ def st_recv(rng, kind="recv"):
         for seq, d in enumerate(ds):
             if d:
                 gmp.sleep(d)
-            c.send((sid, seq))
+            c.send(enc(sid, seq))
         wg.done()
 
     def closer():
@@ -310,12 +329,12 @@ def st_recv(rng, kind="recv"):
     for sid in range(nsend):
         gmp.go(sender, sid, delays[sid])
     gmp.go(closer)
-    seq = Seq("%s cap=%d" % (kind, cap))
+    seq = Seq("%s%s cap=%d" % ("typed " if typed else "", kind, cap))
     if kind == "iter":
         while True:
             try:
                 for v in c:
-                    seq.see(v)
+                    seq.see(dec(v))
                 break
             except SIGEXC as e:
                 caught("iter", e)
@@ -323,19 +342,19 @@ def st_recv(rng, kind="recv"):
         for _ in range(nsend * per):
             if kind == "recv":
                 v = call("recv", c.recv)
-                if v is None:
-                    st.anomaly("recv cap=%d: None before close" % cap)
+                if v == zero:
+                    st.anomaly("recv cap=%d: %r before close" % (cap, zero))
                     continue
             else:
                 v, ok = call("recv_ok", c.recv_ok)
                 if not ok:
                     st.anomaly("recv_ok cap=%d: (%r, False) before close" % (cap, v))
                     continue
-            seq.see(v)
+            seq.see(dec(v))
         v, ok = call(kind, c.recv_ok)
-        if ok or v is not None:
-            st.anomaly("%s cap=%d: (%r, %r) where the closed channel's (None, False) was due"
-                       % (kind, cap, v, ok))
+        if ok or v != zero:
+            st.anomaly("%s cap=%d: (%r, %r) where the closed channel's (%r, False) was due"
+                       % (kind, cap, v, ok, zero))
     seq.complete({sid: per for sid in range(nsend)})
 
 
@@ -347,9 +366,14 @@ def st_iter(rng):
     st_recv(rng, "iter")
 
 
-def st_send(rng):
+def st_trecv(rng):
+    st_recv(rng, rng.choice(("recv", "recv_ok", "iter")), typed=True)
+
+
+def st_send(rng, typed=False):
     cap = rng.choice((0, 0, 1, 4))
-    c = gmp.chan(cap)
+    c = gmp.chan(cap, dtype="i8" if typed else None)
+    enc, dec, zero = _codec(typed)
     n = rng.randint(6, 16)
     nrecv = rng.randint(1, 2)
     res = gmp.chan(nrecv)
@@ -358,7 +382,7 @@ def st_send(rng):
         got = []
         i = 0
         for v in c:
-            got.append(v)
+            got.append(dec(v))
             if ds[i % len(ds)]:
                 gmp.sleep(ds[i % len(ds)])
             i += 1
@@ -366,7 +390,7 @@ def st_send(rng):
     for _ in range(nrecv):
         gmp.go(receiver, _delays(rng, 8))
     for i in range(n):
-        call("send", c.send, (0, i))
+        call("send", c.send, enc(0, i))
     c.close()
     allv = []
     for _ in range(nrecv):
@@ -384,10 +408,16 @@ def st_send(rng):
                    % (cap, len(allv), len(set(allv)), n))
 
 
-def st_select(rng):
-    cin = gmp.chan(rng.choice((0, 1, 3)))
-    cout = gmp.chan(rng.choice((0, 1, 3)))
-    idle = gmp.chan()
+def st_tsend(rng):
+    st_send(rng, typed=True)
+
+
+def st_select(rng, typed=False):
+    dt = "i8" if typed else None
+    enc, dec, zero = _codec(typed)
+    cin = gmp.chan(rng.choice((0, 1, 3)), dtype=dt)
+    cout = gmp.chan(rng.choice((0, 1, 3)), dtype=dt)
+    idle = gmp.chan(dtype=dt if rng.random() < 0.5 else None)
     nin = rng.randint(3, 10)
     nout = rng.randint(3, 10)
     din = _delays(rng, nin)
@@ -398,12 +428,12 @@ def st_select(rng):
         for i, d in enumerate(din):
             if d:
                 gmp.sleep(d)
-            cin.send((1, i))
+            cin.send(enc(1, i))
 
     def receiver():
         got = []
         for i, v in enumerate(cout):
-            got.append(v)
+            got.append(dec(v))
             if dout[i % nout]:
                 gmp.sleep(dout[i % nout])
         res.send(got)
@@ -418,7 +448,7 @@ def st_select(rng):
             cases.append(cin.recv_ok if rng.random() < 0.3 else cin.recv)
             kinds.append("r")
         if i_out < nout:
-            cases.append((cout.send, (0, i_out)))
+            cases.append((cout.send, enc(0, i_out)))
             kinds.append("s")
         if rng.random() < 0.3:
             cases.append(idle.recv)
@@ -434,7 +464,7 @@ def st_select(rng):
                 if not ok:
                     st.anomaly("select recv_ok case: (%r, False) before close" % (v,))
                     continue
-            seq.see(v)
+            seq.see(dec(v))
             i_in += 1
         elif k == "s":
             i_out += 1
@@ -448,6 +478,58 @@ def st_select(rng):
     if _chan._recvq_len(idle) or _chan._sendq_len(cin) or _chan._recvq_len(cin):
         st.anomaly("select: waiters left behind (idle recvq %d, cin sendq %d recvq %d)"
                    % (_chan._recvq_len(idle), _chan._sendq_len(cin), _chan._recvq_len(cin)))
+
+
+def st_tselect(rng):
+    st_select(rng, typed=True)
+
+
+def st_tbulk(rng):
+    """send_array/recv_into on a typed channel: the parks of a bulk transfer
+    (ring full, ring empty) take the signals; the values sent before an
+    interrupt arrive, the rest are sent again, in order."""
+    cap = rng.choice((0, 1, 16, 256))
+    c = gmp.chan(cap, dtype="i8")
+    n = rng.choice((10, 300, 3000))
+    vals = numpy.arange(1, n + 1, dtype=numpy.int64)
+    res = gmp.chan(1)
+
+    def receiver(chunk, ds):
+        # the pauses leave M0 idle, where a signal's exception goes to the
+        # main goroutine parked in send_array
+        got = []
+        buf = numpy.zeros(chunk, numpy.int64)
+        i = 0
+        while True:
+            k = c.recv_into(buf)
+            got.extend(buf[:k].tolist())
+            if k < chunk:
+                break
+            if ds[i % len(ds)]:
+                gmp.sleep(ds[i % len(ds)])
+            i += 1
+        res.send(got)
+    gmp.go(receiver, rng.choice((1, 7, 64, 1000)), _delays(rng, 8))
+    sent = 0
+    while sent < n:
+        # an interrupted send_array does not say how many it sent: the main
+        # goroutine sends in pieces and checks with len() after an interrupt
+        piece = min(n - sent, rng.choice((1, 50, 2000)))
+        try:
+            c.send_array(vals[sent:sent + piece])
+            sent += piece
+        except SIGEXC as e:
+            caught("send_array", e)
+            break
+    c.close()
+    got = call("recv", res.recv)
+    if type(got) is not list:
+        st.anomaly("bulk cap=%d: the receiver's report was %r" % (cap, got))
+        return
+    if got != list(range(1, len(got) + 1)) or not (sent <= len(got) <= n):
+        st.anomaly("bulk cap=%d: received %d values (sent at least %d of %d), not 1..k in order"
+                   % (cap, len(got), sent, n))
+    st.values += len(got)
 
 
 def st_mutex(rng):
@@ -716,14 +798,17 @@ STATIONS = {
     "recv": st_recv, "recv_ok": st_recv_ok, "iter": st_iter, "send": st_send,
     "select": st_select, "mutex": st_mutex, "wg": st_wg, "cond": st_cond,
     "sleep": st_sleep, "syscall": st_syscall, "net": st_net, "thread": st_thread,
+    "trecv": st_trecv, "tsend": st_tsend, "tselect": st_tselect, "tbulk": st_tbulk,
 }
+# typed channels' stations, where numpy is installed
+TYPED = ("trecv", "tsend", "tselect", "tbulk") if numpy is not None else ()
 MODE_STATIONS = {
     "main": ("recv", "recv_ok", "iter", "send", "select", "mutex", "wg", "cond",
-             "sleep", "syscall", "net"),
+             "sleep", "syscall", "net") + TYPED,
     "thread": ("recv", "recv_ok", "iter", "send", "select", "mutex", "wg", "cond",
-               "sleep", "syscall", "net", "thread", "thread"),
+               "sleep", "syscall", "net", "thread", "thread") + TYPED,
     # a plain thread parks in chan and sync ops; its sleep and syscall are plain calls
-    "foreign": ("recv", "recv_ok", "iter", "send", "select", "mutex", "wg", "cond"),
+    "foreign": ("recv", "recv_ok", "iter", "send", "select", "mutex", "wg", "cond") + TYPED,
 }
 
 

@@ -170,6 +170,7 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
     cdef object r
     cdef int32_t *caseidx
     cdef int32_t stack_idx[NSTACK]
+    cdef list keep = None       # typed cases' element buffers (tselprep)
     caseidx = stack_idx
     if ncases > NSTACK:
         sc = <scase_t *>malloc(ncases * sizeof(scase_t))
@@ -190,6 +191,10 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
             parsecase(case, &sc[n])
             if (<chan>sc[n].c).isnil:
                 continue
+            if (<chan>sc[n].c).tc != NULL:
+                if keep is None:
+                    keep = []
+                tselprep(&sc[n], keep)
             caseidx[n] = i
             n += 1
         lockorder = pollorder + n
@@ -247,6 +252,8 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
     cdef PyObject *cp = sc[k].c     # borrowed: the cases hold the channels
     cdef Sudog sg
     cdef object v
+    if (<chan>cp).tc != NULL:
+        return tselfire(sc, k, caseidx, lockorder, nlock)
     if sc[k].kind == CASE_SEND:
         if (<chan>cp).closed:
             selunlock(sc, lockorder, nlock)
@@ -284,6 +291,9 @@ cdef inline bint looksready(scase_t *s) noexcept:
     """Case s can proceed now: a racy guess without the lock (confirmed under
     it by selfire), exact with it."""
     cdef PyObject *cp = s.c     # borrowed, cast from a local: no INCREF/DECREF pair
+    cdef tchan_t *tc = (<chan>cp).tc
+    if tc != NULL:
+        return tsendready(tc) if s.kind == CASE_SEND else trecvready(tc)
     if s.kind == CASE_SEND:
         return sendready(<chan>cp)
     return recvready(<chan>cp)
@@ -333,6 +343,8 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     cdef G g
     cdef object v
     cdef list sgs
+    cdef tsudog_t **tsgs = NULL     # typed cases' C sudogs (NULL: none)
+    cdef bint woke = False
     # lock order: by channel address (insertion sort for the usual few
     # cases, heapsort beyond: n log n for a select over thousands)
     if n <= 16:
@@ -360,6 +372,10 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     g = getg()
     sgs = []
     for i in range(n):
+        if (<chan>sc[i].c).tc != NULL:
+            tsgs = tselsudog(sc, i, n, g, tsgs)
+            sgs.append(None)
+            continue
         sg = newsudog(g, <object>sc[i].c)
         sg.isselect = True
         sg.caseidx = i
@@ -372,26 +388,40 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     for i in range(n):
         if looksready(&sc[i]):
             selunlock(sc, lockorder, n)
+            tselfree(tsgs, n)
             return selectgo(sc, caseidx, pollorder, lockorder, n, dflt, ncases)
     tok = parkprep(g)           # one token for every case: the first claim wins
     for i in range(n):
-        (<Sudog>sgs[i]).tok = tok
+        if tsgs != NULL and tsgs[i] != NULL:
+            tsgs[i].tok = tok
+        else:
+            (<Sudog>sgs[i]).tok = tok
     for i in range(n):
         k = lockorder[i]
         cp = sc[k].c
-        if sc[k].kind == CASE_SEND:
+        if tsgs != NULL and tsgs[k] != NULL:
+            tq_enqueue(&(<chan>cp).tc.sendq if sc[k].kind == CASE_SEND else &(<chan>cp).tc.recvq,
+                       tsgs[k])
+        elif sc[k].kind == CASE_SEND:
             wq_enqueue(&(<chan>cp).sendq, <Sudog>sgs[k])
         else:
             wq_enqueue(&(<chan>cp).recvq, <Sudog>sgs[k])
     selunlock(sc, lockorder, n)
     try:
         gopark(wr_select)
+        woke = True
     finally:
         # pass 3: dequeue from the channels that did not win
         win = g.param if isinstance(g.param, Sudog) else None
         g.param = None
         sellock(sc, lockorder, n)
         for i in range(n):
+            if tsgs != NULL and tsgs[i] != NULL:
+                if tsgs[i].queued:
+                    cp = sc[i].c
+                    tq_unlink(&(<chan>cp).tc.sendq if sc[i].kind == CASE_SEND else &(<chan>cp).tc.recvq,
+                              tsgs[i])
+                continue
             sg = <Sudog>sgs[i]
             if sg.queued:
                 cp = sc[i].c
@@ -401,6 +431,13 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
                     wq_unlink(&(<chan>cp).recvq, sg)
                 Py_DECREF(sg)
         selunlock(sc, lockorder, n)
+        if not woke:
+            tselfree(tsgs, n)
+    if tsgs != NULL:
+        for i in range(n):
+            if tsgs[i] != NULL and tsgs[i].done:
+                return tselwon(sc, i, caseidx, tsgs, n)
+        tselfree(tsgs, n)
     if win is None:             # the park protocol makes this unreachable
         raise RuntimeError("gmp: select woke with no case completed")
     k = win.caseidx
@@ -411,3 +448,101 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
     v = win.elem
     win.elem = None
     return selresult(sc[k].kind, caseidx[k], v, win.success)
+
+
+# ---- typed channels in select (tchan.pxi) --------------------------------------
+# A typed case's element lives in C memory: a send case's value is converted
+# before any lock is taken (tpack may run Python code), into a bytes object
+# that sc.v then points to; a receive case whose element is too large for
+# selfire's stack buffer gets a bytearray there. keep holds both for the
+# whole select.
+
+cdef int tselprep(scase_t *sc, list keep) except -1:
+    cdef chan c = <chan>sc.c
+    cdef object b
+    if sc.kind == CASE_SEND:
+        b = PyBytes_FromStringAndSize(NULL, c.tc.elemsize)
+        tpack(c, <object>sc.v, PyBytes_AS_STRING(b))
+    elif c.tc.elemsize > TSMALL:
+        b = bytearray(c.tc.elemsize)
+    else:
+        return 0
+    keep.append(b)
+    sc.v = <PyObject *>b
+    return 0
+
+
+cdef object tselfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder, int32_t nlock):
+    """selfire for a typed case (its channel's lock among the nlock held)."""
+    cdef tchan_t *tc = (<chan>sc[k].c).tc
+    cdef tsudog_t *wl = NULL
+    cdef double small[TSMALL_D]
+    cdef char *buf = <char *>small
+    cdef int ok = 0, r
+    if sc[k].kind == CASE_SEND:
+        r = tsendlocked(tc, PyBytes_AS_STRING(<object>sc[k].v), &wl)
+        if r == TC_BLOCK:
+            return _NOTREADY
+        selunlock(sc, lockorder, nlock)
+        twakeall(wl)
+        if r == TC_CLOSED:
+            raise Panic("send on closed channel")
+        return selpair(caseidx[k], None)
+    if tc.elemsize > TSMALL:
+        buf = PyByteArray_AS_STRING(<object>sc[k].v)
+    if trecvlocked(tc, buf, &ok, &wl) == TC_BLOCK:
+        return _NOTREADY
+    selunlock(sc, lockorder, nlock)
+    twakeall(wl)
+    return selresult(sc[k].kind, caseidx[k], tunpack(<chan>sc[k].c, buf), ok != 0)
+
+
+cdef tsudog_t **tselsudog(scase_t *sc, int32_t i, int32_t n, G g, tsudog_t **tsgs) except NULL:
+    """Pass 2 for typed case i: its C sudog, in tsgs (allocated on the first)."""
+    cdef tchan_t *tc = (<chan>sc[i].c).tc
+    cdef tsudog_t *sg
+    if tsgs == NULL:
+        tsgs = <tsudog_t **>calloc(n, sizeof(tsudog_t *))
+        if tsgs == NULL:
+            raise MemoryError()
+    try:
+        sg = tsudog_new(g, tc)
+    except BaseException:
+        tselfree(tsgs, n)
+        raise
+    sg.isselect = 1
+    sg.caseidx = i
+    if sc[i].kind == CASE_SEND:
+        memcpy(sg.elem, PyBytes_AS_STRING(<object>sc[i].v), tc.elemsize)
+    tsgs[i] = sg
+    return tsgs
+
+
+cdef void tselfree(tsudog_t **tsgs, int32_t n) noexcept:
+    cdef int32_t i
+    if tsgs == NULL:
+        return
+    for i in range(n):
+        if tsgs[i] != NULL:
+            tsudog_free(tsgs[i])
+    free(tsgs)
+
+
+cdef object tselwon(scase_t *sc, int32_t k, int32_t *caseidx, tsudog_t **tsgs, int32_t n):
+    """The result of a select whose typed case k a partner (or close)
+    completed; frees the C sudogs."""
+    cdef tsudog_t *sg = tsgs[k]
+    cdef bint ok = sg.success != 0
+    cdef object raw = None
+    if sc[k].kind != CASE_SEND:
+        try:
+            raw = PyBytes_FromStringAndSize(sg.elem, (<chan>sc[k].c).tc.elemsize)
+        except BaseException:
+            tselfree(tsgs, n)
+            raise
+    tselfree(tsgs, n)
+    if sc[k].kind == CASE_SEND:
+        if not ok:
+            raise Panic("send on closed channel")
+        return selpair(caseidx[k], None)
+    return selresult(sc[k].kind, caseidx[k], tunpack(<chan>sc[k].c, PyBytes_AS_STRING(raw)), ok)

@@ -1,0 +1,127 @@
+# The C API of typed channels (gmp/includes/gmp_api.h, gmp/__init__.pxd):
+# the functions behind its table, published as the capsule gmp._chan._C_API.
+# The operations that need not park run without the GIL (tchan.pxi); one
+# that must wait takes the GIL (`with gil`: PyGILState_Ensure, which also
+# works when the caller holds it) and parks as a Python-level call would.
+
+cdef gmp_chan_t *capi_chan_ptr(object ch) except NULL:
+    if type(ch) is not chan:
+        raise TypeError("gmp_chan_ptr: expected a gmp.chan, not %s" % type(ch).__name__)
+    if (<chan>ch).tc == NULL:
+        raise TypeError("gmp_chan_ptr: %r is not a typed channel (make one with "
+                        "chan(size, dtype=...))" % (ch,))
+    return <gmp_chan_t *>(<chan>ch).tc
+
+
+cdef int capi_send(gmp_chan_t *p, const void *elem) except -1 nogil:
+    cdef tchan_t *c = <tchan_t *>p
+    cdef int r = tchan_trysend(c, <const char *>elem)
+    if r == TC_OK:
+        return 0
+    with gil:
+        if r == TC_CLOSED:
+            raise Panic("send on closed channel")
+        tchan_park(c, <char *>elem, True, NULL)
+    return 0
+
+
+cdef int capi_recv(gmp_chan_t *p, void *elem, int *ok) except -1 nogil:
+    cdef tchan_t *c = <tchan_t *>p
+    if tchan_tryrecv(c, <char *>elem, ok) == TC_OK:
+        return 0
+    with gil:
+        tchan_park(c, <char *>elem, False, ok)
+    return 0
+
+
+cdef int capi_trysend(gmp_chan_t *p, const void *elem) except -1 nogil:
+    cdef int r = tchan_trysend(<tchan_t *>p, <const char *>elem)
+    if r == TC_CLOSED:
+        with gil:
+            raise Panic("send on closed channel")
+    return r
+
+
+cdef int capi_tryrecv(gmp_chan_t *p, void *elem, int *ok) noexcept nogil:
+    return tchan_tryrecv(<tchan_t *>p, <char *>elem, ok)
+
+
+cdef int capi_close(gmp_chan_t *p) except -1 nogil:
+    if tchan_close(<tchan_t *>p) < 0:
+        with gil:
+            raise Panic("close of closed channel")
+    return 0
+
+
+cdef Py_ssize_t capi_len(gmp_chan_t *p) noexcept nogil:
+    return gmp_relaxed_ssize((<tchan_t *>p).qcount)
+
+
+cdef Py_ssize_t capi_cap(gmp_chan_t *p) noexcept nogil:
+    return (<tchan_t *>p).cap
+
+
+cdef Py_ssize_t capi_elemsize(gmp_chan_t *p) noexcept nogil:
+    return (<tchan_t *>p).elemsize
+
+
+cdef Py_ssize_t capi_sendn(gmp_chan_t *p, const void *elems, Py_ssize_t n) except -1 nogil:
+    cdef tchan_t *c = <tchan_t *>p
+    cdef const char *src = <const char *>elems
+    cdef Py_ssize_t sent = 0
+    cdef int closed = 0
+    while sent < n:
+        sent += tchan_sendn(c, src + sent * c.elemsize, n - sent, &closed)
+        if closed:
+            with gil:
+                raise Panic("send on closed channel")
+        if sent < n:
+            with gil:
+                tchan_park(c, <char *>src + sent * c.elemsize, True, NULL)
+            sent += 1
+    return n
+
+
+cdef Py_ssize_t capi_recvn(gmp_chan_t *p, void *elems, Py_ssize_t n) except -1 nogil:
+    cdef tchan_t *c = <tchan_t *>p
+    cdef char *dst = <char *>elems
+    cdef char *one = NULL
+    cdef Py_ssize_t got = 0
+    cdef int closed = 0, ok = 0
+    while got < n:
+        got += tchan_recvn(c, dst + got * c.elemsize, n - got, &closed)
+        if closed or got == n:
+            break
+        if one == NULL:                 # not into elems: a close writes a zero value
+            one = <char *>malloc(<size_t>c.elemsize)
+            if one == NULL:
+                with gil:
+                    raise MemoryError()
+        with gil:
+            try:
+                tchan_park(c, one, False, &ok)
+            except BaseException:
+                free(one)
+                raise
+        if not ok:
+            break
+        memcpy(dst + got * c.elemsize, one, c.elemsize)
+        got += 1
+    free(one)
+    return got
+
+
+cdef gmp_capi_t _capi
+_capi.version = GMP_CAPI_VERSION
+_capi.chan_ptr = capi_chan_ptr
+_capi.send = capi_send
+_capi.recv = capi_recv
+_capi.trysend = capi_trysend
+_capi.tryrecv = capi_tryrecv
+_capi.close = capi_close
+_capi.len = capi_len
+_capi.cap = capi_cap
+_capi.elemsize = capi_elemsize
+_capi.sendn = capi_sendn
+_capi.recvn = capi_recvn
+_C_API = PyCapsule_New(&_capi, GMP_CAPI_CAPSULE, NULL)
