@@ -66,13 +66,14 @@ else
   vpy="$venv/bin/python"
 fi
 
-# The test tree: tests/ (conftest.py, gmptest.py, programs/, go/, faultprog.py), bench/, README.md (tests/test_readme.py runs its code blocks),
+# The test tree: tests/ (conftest.py, gmptest.py, programs/, go/, faultprog.py), bench/,
+# examples/ (tests/test_capi.py builds examples/pipeline), README.md (tests/test_readme.py runs its code blocks),
 # and pyproject.toml's [tool.pytest.ini_options] alone in a pyproject.toml
 # of its own (its pythonpath = ["."] is then this folder, not the source).
 run="$work/run"
 copy_tree() {
   mkdir -p "$run"
-  cp -r "$root/tests" "$root/bench" "$root/README.md" "$run/"
+  cp -r "$root/tests" "$root/bench" "$root/examples" "$root/README.md" "$run/"
   find "$run" -name __pycache__ -type d -prune -exec rm -rf {} +
   "$vpy" - "$root/pyproject.toml" "$run/pyproject.toml" <<'EOF'
 import sys

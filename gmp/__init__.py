@@ -27,7 +27,7 @@ if _os.path.exists(_os.path.join(_os.path.dirname(__file__), "projecteuler.py"))
         RuntimeWarning, stacklevel=2)
 
 
-def get_include():
+def get_include() -> str:
     """The directory of gmp's C headers, for the include_dirs of an
     extension that uses typed channels from C or Cython (gmp_api.h;
     ``from gmp cimport ...`` in Cython, whose declarations are

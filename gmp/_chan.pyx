@@ -44,7 +44,7 @@ from gmp.includes.rt cimport *
 from gmp.includes.chanapi cimport *
 from gmp.includes.chanop cimport gmp_chanop_install
 from gmp.includes.capi cimport *
-from gmp._core cimport G, gwake_t, gwakeprep, gwakedrop, goreadyw, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
+from gmp._core cimport G, gwake_t, gwakeprep, gwakedrop, goreadyw, handoffnogil, notenogilpark, getg, gopark, goparkx, gothrow, goready, parkprep, parkcancel, \
     wr_chan_receive, wr_chan_send, wr_select, wr_select_nocases, wr_chan_receive_nilchan, \
     wr_chan_send_nilchan, wr_mutex_lock, wr_rwmutex_rlock, wr_rwmutex_lock, \
     wr_waitgroup_wait, wr_cond_wait, _Gdead

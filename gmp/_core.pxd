@@ -158,6 +158,8 @@ cdef void goready(G g) noexcept
 cdef void gwakeprep(G g, gwake_t *w) noexcept
 cdef void gwakedrop(gwake_t *w) noexcept
 cdef void goreadyw(gwake_t *w) noexcept nogil
+cdef int handoffnogil() except -1
+cdef void notenogilpark() noexcept nogil
 cdef int32_t parkprep(G g) noexcept
 cdef bint parkclaim(G g, int32_t tok) noexcept
 cdef bint readyclaim(G g, int32_t tok) noexcept

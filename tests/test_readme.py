@@ -13,6 +13,7 @@ README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # test_every_block_is_listed fails until it has one.
 EXPECTED = [
     "999000",           # the worker pool: 2 * sum(range(1000))
+    "1000000 499999500000.0",   # typed channels: send_array, recv_into
     "answer",           # cancellation and timeouts: fetch answers within 2 s
     "100",              # ErrGroup: every URL fetched
     "b'hello'",         # the echo server and its client

@@ -86,7 +86,7 @@ def test_chan_methods_bound_and_unbound(name):
 
 
 def test_chan_and_the_classes():
-    assert str(inspect.signature(gmp.chan)) == "(size=0)"
+    assert str(inspect.signature(gmp.chan)) == "(size=0, dtype=None)"
     assert str(inspect.signature(gmp.WaitGroup)) == "()"
     assert str(inspect.signature(gmp.sync.Cond)) == "(L)"
     for exc in (gmp.Panic, gmp.Deadlock, gmp.GoExit, gmp.WouldBlock):

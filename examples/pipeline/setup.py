@@ -1,9 +1,13 @@
 """Builds the example: python setup.py build_ext --inplace (gmp and Cython installed)."""
-from setuptools import setup, Extension
-from Cython.Build import cythonize
+import importlib
+import os
+
+from setuptools import Extension, setup
+
 import gmp
 
-import os
+# Cython ships no type information: imported by name, cythonize is Any
+cythonize = importlib.import_module("Cython.Build").cythonize
 
 setup(
     name="gmp-pipeline-example",

@@ -21,7 +21,7 @@ cdef int capi_send(gmp_chan_t *p, const void *elem) except -1 nogil:
     with gil:
         if r == TC_CLOSED:
             raise Panic("send on closed channel")
-        tchan_park(c, <char *>elem, True, NULL)
+        tchan_park(c, <char *>elem, True, NULL, True)
     return 0
 
 
@@ -30,7 +30,7 @@ cdef int capi_recv(gmp_chan_t *p, void *elem, int *ok) except -1 nogil:
     if tchan_tryrecv(c, <char *>elem, ok) == TC_OK:
         return 0
     with gil:
-        tchan_park(c, <char *>elem, False, ok)
+        tchan_park(c, <char *>elem, False, ok, True)
     return 0
 
 
@@ -77,7 +77,7 @@ cdef Py_ssize_t capi_sendn(gmp_chan_t *p, const void *elems, Py_ssize_t n) excep
                 raise Panic("send on closed channel")
         if sent < n:
             with gil:
-                tchan_park(c, <char *>src + sent * c.elemsize, True, NULL)
+                tchan_park(c, <char *>src + sent * c.elemsize, True, NULL, True)
             sent += 1
     return n
 
@@ -99,7 +99,7 @@ cdef Py_ssize_t capi_recvn(gmp_chan_t *p, void *elems, Py_ssize_t n) except -1 n
                     raise MemoryError()
         with gil:
             try:
-                tchan_park(c, one, False, &ok)
+                tchan_park(c, one, False, &ok, True)
             except BaseException:
                 free(one)
                 raise

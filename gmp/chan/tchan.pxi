@@ -19,6 +19,7 @@ cdef enum:
     TC_CLOSED = -1      # a send on a closed channel (the caller panics)
 
     # how a Python value converts to an element and back (chan.tkind)
+
     TK_GENERIC = 0      # numpy does it (any fixed-size dtype)
     TK_F8
     TK_I8
@@ -371,17 +372,22 @@ cdef void tsudog_free(tsudog_t *sg) noexcept:
     free(sg)
 
 
-cdef int tchan_park(tchan_t *c, char *elem, bint issend, int *ok) except -1:
+cdef int tchan_park(tchan_t *c, char *elem, bint issend, int *ok, bint nogilwork) except -1:
     """Sends elem (issend) or receives into it, parking the current G until
     a partner or close completes the operation. Returns 0; on a receive ok
     says whether a value came (0: closed, elem zeroed). Raises Panic on a
     send to a closed channel, or what was thrown into the park (the sudog
-    withdrawn, nothing handed over). The GIL held; no lock held."""
+    withdrawn, nothing handed over). nogilwork: the caller runs code that
+    releases the GIL (notenogilpark, handoffnogil). The GIL held; no lock
+    held."""
     cdef G g = getg()               # may start the runtime: no lock held
     cdef tsudog_t *sg = NULL
     cdef tsudog_t *wl
     cdef twaitq_t *q = &c.sendq if issend else &c.recvq
     cdef int r
+    if nogilwork:
+        notenogilpark()
+        handoffnogil()              # before the park is published: it may run the GC
     while True:
         wl = NULL
         gmp_lock(c.lock)
@@ -422,26 +428,6 @@ cdef int tchan_park(tchan_t *c, char *elem, bint issend, int *ok) except -1:
     if issend and not r:
         raise Panic("send on closed channel")
     return 0
-
-
-cdef int tchan_send(tchan_t *c, const char *src) except -1:
-    """A blocking send of *src. The GIL held."""
-    cdef int r = tchan_trysend(c, src)
-    if r == TC_OK:
-        return 0
-    if r == TC_CLOSED:
-        raise Panic("send on closed channel")
-    return tchan_park(c, <char *>src, True, NULL)
-
-
-cdef int tchan_recv(tchan_t *c, char *dst) except -1:
-    """A blocking receive into dst; returns ok (0: closed and drained, dst
-    zeroed). The GIL held."""
-    cdef int ok = 0
-    if tchan_tryrecv(c, dst, &ok) == TC_OK:
-        return ok
-    tchan_park(c, dst, False, &ok)
-    return ok
 
 
 cdef tchan_t *tchan_new(gmp_lock_t *lock, Py_ssize_t cap, Py_ssize_t elemsize) except NULL:

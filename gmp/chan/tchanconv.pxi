@@ -48,6 +48,8 @@ cdef int tinit(chan c, Py_ssize_t n, object dtype) except -1:
                         "by copy (use chan(size) for objects)" % (dt,))
     if dt.itemsize == 0:
         raise TypeError("chan: dtype %s has no size (give one, e.g. 'S16' or 'U8')" % (dt,))
+    if n > (1 << 48) // dt.itemsize:        # Go's maxAlloc check (1 << 48 on linux/amd64)
+        raise Panic("makechan: size out of range")
     if dt.isnative and dt.fields is None and dt.subdtype is None:
         k = {("f", 8): TK_F8, ("i", 8): TK_I8, ("i", 4): TK_I4, ("u", 1): TK_U1,
              ("b", 1): TK_BOOL}.get((dt.kind, dt.itemsize), TK_GENERIC)
@@ -133,7 +135,7 @@ cdef bint tsendpy(chan c, object v, bint block) except -1:
         raise Panic("send on closed channel")
     if not block:
         return False
-    tchan_park(c.tc, buf, True, NULL)
+    tchan_park(c.tc, buf, True, NULL, False)
     return True
 
 
@@ -151,7 +153,7 @@ cdef object trecvpy(chan c, bint block, bint *ok):
     if tchan_tryrecv(c.tc, buf, &iok) != TC_OK:
         if not block:
             return _WOULDBLOCK
-        tchan_park(c.tc, buf, False, &iok)
+        tchan_park(c.tc, buf, False, &iok, False)
     ok[0] = iok != 0
     return tunpack(c, buf)
 
@@ -195,7 +197,7 @@ cdef int tsendarray(chan c, object a) except -1:
             if closed:
                 raise Panic("send on closed channel")
             if sent < n:
-                tchan_park(tc, p + sent * es, True, NULL)
+                tchan_park(tc, p + sent * es, True, NULL, n * es >= NOGIL_BYTES)
                 sent += 1
     finally:
         PyBuffer_Release(&view)
@@ -230,7 +232,7 @@ cdef Py_ssize_t trecvinto(chan c, object out) except -1:
                 got += tchan_recvn(tc, p + got * es, n - got, &closed)
             if closed or got == n:
                 break
-            tchan_park(tc, one, False, &ok)     # not into out: a close writes a zero value
+            tchan_park(tc, one, False, &ok, n * es >= NOGIL_BYTES)  # not into out: a close writes a zero value
             if not ok:
                 break
             memcpy(p + got * es, one, es)

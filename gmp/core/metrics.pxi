@@ -62,7 +62,8 @@ cdef int32_t nthreads() noexcept:
 def _schedstats():
     """The scheduler's event counters since the runtime started (a forked
     child goes on from its parent's counts): Ms woken by another thread,
-    Ms woken by wakep, steals, GIL retakes and those that found the GIL
+    Ms woken by wakep, steals, unstarted goroutines handed to an idle P by
+    a goroutine that parked from nogil code (handoffnogil), GIL retakes and those that found the GIL
     free (proc_m.pxi, "The GIL"),
     scheduling rounds that ran on another M than the round before (the GIL
     moved between threads), and whether GIL-aware scheduling is on."""
@@ -70,6 +71,7 @@ def _schedstats():
         "mwakes": gmp_load64(&sched.nmwake),
         "wakeps": gmp_load64(&sched.nwakep),
         "steals": gmp_load64(&sched.nsteal),
+        "handoffs": gmp_load64(&sched.nhandoff),
         "gilretakes": gmp_load64(&sched.nretake),
         "gilretakes_ok": gmp_load64(&sched.nretakeok),
         "mswitches": gmp_load64(&sched.nmswitch),

@@ -708,6 +708,11 @@ cdef G findrunnable(M m):
                 found = spin(p)
             if found:
                 continue
+        if sched.nprocs > 1:
+            with nogil:
+                found = spinready(p)        # typed channels in nogil use
+            if found:
+                continue
         # Publish idleness, then check once more (wakers look at m.parked
         # and p.idle only after making their work visible).
         if gmp_load32(&m.spinning):

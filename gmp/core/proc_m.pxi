@@ -143,6 +143,44 @@ cdef bint spin(P p) noexcept nogil:
     return False
 
 
+# Deviation from Go (DESIGN.md "Typed channels"): an M whose goroutines use
+# typed channels from nogil code waits for its readyq a little before it
+# parks. Their partners on other Ms ready them without the GIL many times a
+# millisecond; a futex sleep and wake per hand-off costs 30-50 us on the
+# VMs measured, polling costs the poller's core only while the window lasts.
+# Go's spinning Ms do the same for all work.
+cdef enum:
+    NOGILSPIN_NS = 50000            # how long an M polls its readyq
+    NOGILSPIN_WINDOW_NS = 10000000  # ... when a nogil caller parked this recently
+
+
+cdef void notenogilpark() noexcept nogil:
+    """A goroutine parks from nogil code (tchan_park): Ms poll before parking
+    for the next NOGILSPIN_WINDOW_NS."""
+    gmp_store_relaxed64(&sched.nogilpark, gmp_nanotime())
+
+
+cdef bint spinready(P p) noexcept nogil:
+    """Polls p's readyq (and the global queue) for up to NOGILSPIN_NS while
+    typed channels are in nogil use (notenogilpark); False at once
+    otherwise. Called without the GIL, before the M parks."""
+    cdef int64_t now = gmp_nanotime(), end
+    cdef int32_t i = 0
+    if now - gmp_load_relaxed64(&sched.nogilpark) >= NOGILSPIN_WINDOW_NS:
+        return False
+    end = now + NOGILSPIN_NS
+    gmp_store32(&sched.polling[p.id], 1)   # handoffnogil may hand it work meanwhile
+    while True:
+        if gq_len(&p.readyq) > 0 or gq_len(&sched.runq) > 0 or gmp_load32(&sched.exiting):
+            gmp_store32(&sched.polling[p.id], 0)
+            return True
+        gmp_cpu_relax()
+        i += 1
+        if (i & 63) == 0 and gmp_nanotime() >= end:
+            gmp_store32(&sched.polling[p.id], 0)
+            return False
+
+
 cdef void exitpark(M m) noexcept nogil:
     """Parks m for good, without the GIL: the interpreter is exiting."""
     gmp_store32(&m.exited, 1)
@@ -338,6 +376,71 @@ cdef int wakep() except -1:
     else:
         gmp_store32(&p.m.spinning, 1)   # before wakem's CAS on parked: see mwaitfirst
         wakem(p.m)
+    return 0
+
+
+cdef int handoffnogil() except -1:
+    """Deviation from Go (not in Go; DESIGN.md "Typed channels"). Called by a
+    goroutine that parks while it runs code that releases the GIL (a nogil
+    caller of the typed channels' C API, a bulk copy of send_array or
+    recv_into): a second M pays for such work, as Go's wakep would have paid
+    at the go statement that GIL-aware scheduling leaves alone. One unstarted
+    G of its P (runnext, then the ring) moves to an idle P, whose M is woken
+    or started, or to a P whose M is awake without work. Without it the
+    parking M starts that G itself, and a started G never changes P: both
+    stages of a pipeline would stay on one M.
+    Executed only by the owner P, with the GIL held."""
+    cdef M m = getm()
+    cdef P p, q = None
+    cdef G g
+    cdef void *x = NULL
+    cdef int32_t i
+    cdef bint fromnext = False
+    if m is None or sched.nprocs < 2:
+        return 0
+    p = m.p
+    g = p.runnext
+    if g is not None and g.gr is None:
+        p.runnext = None
+        Py_INCREF(g)
+        x = <void *>g
+        fromnext = True
+    else:
+        x = runqget(&p.runq)
+    if x == NULL:
+        return 0
+    gmp_lock(&sched.lock)
+    for i in range(sched.nprocs):
+        if (<P>allp[i]).idle:
+            q = <P>allp[i]
+            q.idle = 0
+            gmp_xadd32(&sched.npidle, -1)
+            break
+    gmp_unlock(&sched.lock)
+    if q is None:
+        # no idle P: an M that is awake without work (spinning, polling its
+        # readyq in spinready, or waiting for the GIL with stolen Gs) takes
+        # it, as sharerunq hands work over
+        for i in range(sched.nprocs):
+            if i != p.id and (<P>allp[i]).status == _Prunning and (<P>allp[i]).m is not None \
+                    and (gmp_load32(&(<P>allp[i]).m.spinning) or gmp_load32(&sched.gilwait[i])
+                         or gmp_load32(&sched.polling[i])):
+                q = <P>allp[i]
+                break
+    if q is None:                           # nobody to take it: the G stays
+        if fromnext and p.runnext is None:
+            p.runnext = <G>x
+            Py_DECREF(<G>x)
+        elif not runqputring(&p.runq, x):
+            runqputslow(p, x)
+        return 0
+    gq_push(&q.readyq, x)
+    gmp_xadd64(&sched.nhandoff, 1)
+    if q.m is None:
+        newm(q, False)
+        startm(q.m)
+    else:
+        wakem(q.m)
     return 0
 
 

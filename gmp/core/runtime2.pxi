@@ -36,6 +36,9 @@ cdef struct sched_t:
     int64_t nmwake              # parked Ms woken by another thread (a semaphore post)
     int64_t nwakep              # Ms woken or started by wakep to spin for work
     int64_t nsteal              # successful steals of half a ring
+    int64_t nhandoff            # unstarted Gs handed to an idle P by handoffnogil
+    int64_t nogilpark           # nanotime of the last park from nogil code (notenogilpark)
+    int32_t polling[MAXPROCS]   # atomic: P i's M is polling its readyq in spinready
     int64_t nretake             # GIL retakes: an idle M woken to probe the GIL
     int64_t nretakeok           # ... that found the GIL free and stole
     int64_t nmswitch            # schedule() ran on another M than the one before:
