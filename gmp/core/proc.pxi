@@ -708,7 +708,7 @@ cdef G findrunnable(M m):
                 found = spin(p)
             if found:
                 continue
-        if sched.nprocs > 1:
+        if sched.nprocs > 1 and nogilrecent():
             with nogil:
                 found = spinready(p)        # typed channels in nogil use
             if found:

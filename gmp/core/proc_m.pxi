@@ -160,15 +160,20 @@ cdef void notenogilpark() noexcept nogil:
     gmp_store_relaxed64(&sched.nogilpark, gmp_nanotime())
 
 
+cdef inline bint nogilrecent() noexcept nogil:
+    """A goroutine parked from nogil code in the last NOGILSPIN_WINDOW_NS.
+    One relaxed load while no typed channel was ever used that way."""
+    cdef int64_t t = gmp_load_relaxed64(&sched.nogilpark)
+    return t != 0 and gmp_nanotime() - t < NOGILSPIN_WINDOW_NS
+
+
 cdef bint spinready(P p) noexcept nogil:
-    """Polls p's readyq (and the global queue) for up to NOGILSPIN_NS while
-    typed channels are in nogil use (notenogilpark); False at once
-    otherwise. Called without the GIL, before the M parks."""
-    cdef int64_t now = gmp_nanotime(), end
+    """Polls p's readyq (and the global queue) for up to NOGILSPIN_NS, when
+    typed channels are in nogil use (nogilrecent: the caller checks, with
+    the GIL, before it releases the GIL for this). Called without the GIL,
+    before the M parks."""
+    cdef int64_t end = gmp_nanotime() + NOGILSPIN_NS
     cdef int32_t i = 0
-    if now - gmp_load_relaxed64(&sched.nogilpark) >= NOGILSPIN_WINDOW_NS:
-        return False
-    end = now + NOGILSPIN_NS
     gmp_store32(&sched.polling[p.id], 1)   # handoffnogil may hand it work meanwhile
     while True:
         if gq_len(&p.readyq) > 0 or gq_len(&sched.runq) > 0 or gmp_load32(&sched.exiting):
