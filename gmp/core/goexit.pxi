@@ -113,18 +113,21 @@ cdef void gdead(G g) noexcept:
         m.curg = None
 
 
-cdef G gfswitch(M m, G nxt):
+cdef G gfswitch(M m):
     """The EXIT case of schedule() (Go's goexit0 after gfput): the greenlet
-    of a dead G runs nxt. An unstarted nxt runs right here (returned: the
-    caller's loop calls it); otherwise the greenlet goes to the P's free
-    list and switches to nxt (or to g0 when nxt is None), to be reused for
-    a new G later (returns that G, m.nextg, when it is). With the free list
-    full, g0 runs nxt once this greenlet has ended (returns None).
+    of a dead G picks the next G (findrunnable_nb) and runs it. An unstarted
+    one runs right here (returned: the caller's loop calls it); otherwise the
+    greenlet goes to the P's free list and switches to it (or to g0 when
+    there is none), to be reused for a new G later (returns that G,
+    m.nextg, when it is). With the free list full, g0 runs it once this
+    greenlet has ended (returns None).
     A greenlet in the free list holds no G: the dead one was released by
-    the caller, and the next one is held by m.curg before the switch, so
-    parked greenlets keep nothing alive."""
+    the caller, and the next one is held by m.curg before the switch, and by
+    no local of this frame or its callers' (the pick is made here, not in
+    schedule), so free greenlets keep nothing alive."""
     cdef P p = m.p
     cdef PyObject *gr
+    cdef G nxt = findrunnable_nb(m, p)
     if nxt is not None and nxt.gr is None:
         trackrun(nxt)                       # an unstarted G runs right here
         nxt.homep = p

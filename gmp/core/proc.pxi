@@ -302,12 +302,14 @@ cdef G schedule(M m, G g, int why):
     returns the unstarted G this greenlet runs next, or None: the greenlet
     ends (gfswitch)."""
     cdef G nxt
-    if why == SCHED_PARK or why == SCHED_EXIT:
+    if why == SCHED_EXIT:
+        # the pick is gfswitch's own: a local of this frame would keep the
+        # next G alive for as long as this greenlet waits in the free list
+        return gfswitch(m)
+    if why == SCHED_PARK:
         nxt = findrunnable_nb(m, m.p)
     else:
         nxt = pickg(m, why)
-    if why == SCHED_EXIT:
-        return gfswitch(m, nxt)
     if why == SCHED_G0:
         execute(m, nxt, True)
         return None
