@@ -1,10 +1,10 @@
 """Channel semantics, ported from Go's runtime/chan_test.go and the spec.
 
-The tests that take the `dtype` fixture run twice: on a channel of objects
-and on a typed channel of int64 (chan(size, dtype="i8"), gmp/chan/tchan.pxi),
-whose semantics are the same; `zero` is what a closed and drained channel
-gives (None, or the dtype's zero value as Go's). tests/test_tchan.py has what
-only typed channels do."""
+The tests that take the `dtype` fixture (conftest.py) run twice: on a
+channel of objects and on a typed channel of int64 (chan(size, dtype="i8"),
+gmp/chan/tchan.pxi), whose semantics are the same; `zero` is what a closed
+and drained channel gives (None, or the dtype's zero value as Go's).
+tests/test_tchan.py has what only typed channels do."""
 import threading
 
 import pytest
@@ -13,22 +13,6 @@ import gmp
 from gmp import Panic
 from gmptest import wait_recvq, wait_sendq, wait_until
 
-try:
-    import numpy
-except ImportError:
-    numpy = None
-
-
-@pytest.fixture(params=[pytest.param(None, id="object"),
-                        pytest.param("i8", id="typed", marks=pytest.mark.skipif(
-                            numpy is None, reason="typed channels need numpy, which is not installed"))])
-def dtype(request):
-    return request.param
-
-
-@pytest.fixture
-def zero(dtype):
-    return None if dtype is None else 0
 
 
 def test_unbuffered_rendezvous(dtype):

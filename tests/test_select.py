@@ -1,4 +1,6 @@
-"""select semantics, ported from Go's select tests and the spec."""
+"""select semantics, ported from Go's select tests and the spec. Tests that
+take the `dtype` fixture (conftest.py) run on channels of objects and on
+typed channels of int64."""
 import collections
 
 import pytest
@@ -8,21 +10,21 @@ from gmp import Panic
 from gmptest import run_program, wait_recvq, wait_sendq, wait_until
 
 
-def test_ready_recv():
-    a, b = gmp.chan(1), gmp.chan(1)
-    b.send("x")
-    assert gmp.select(a.recv, b.recv) == (1, "x")
+def test_ready_recv(dtype):
+    a, b = gmp.chan(1, dtype=dtype), gmp.chan(1, dtype=dtype)
+    b.send(11)
+    assert gmp.select(a.recv, b.recv) == (1, 11)
 
 
-def test_recv_ok_on_closed():
-    a = gmp.chan()
+def test_recv_ok_on_closed(dtype, zero):
+    a = gmp.chan(dtype=dtype)
     a.close()
-    assert gmp.select(a.recv_ok) == (0, (None, False))
-    assert gmp.select(a.recv) == (0, None)
+    assert gmp.select(a.recv_ok) == (0, (zero, False))
+    assert gmp.select(a.recv) == (0, zero)
 
 
-def test_default():
-    a = gmp.chan()
+def test_default(dtype):
+    a = gmp.chan(dtype=dtype)
     assert gmp.select(a.recv, gmp.default) == (1, None)
     assert gmp.select(gmp.default) == (0, None)
     assert gmp.select((a.send, 1), gmp.default) == (1, None)
@@ -59,30 +61,30 @@ def test_send_without_value_is_malformed():
         gmp.select(a.send)
 
 
-def test_send_case():
-    a = gmp.chan(1)
+def test_send_case(dtype):
+    a = gmp.chan(1, dtype=dtype)
     assert gmp.select((a.send, 5)) == (0, None)
     assert a.recv() == 5
 
 
-def test_send_case_to_parked_receiver():
-    a = gmp.chan()
+def test_send_case_to_parked_receiver(dtype):
+    a = gmp.chan(dtype=dtype)
     got = gmp.chan(1)
     gmp.go(lambda: got.send(a.recv()))
     wait_recvq(a)
-    assert gmp.select((a.send, "v")) == (0, None)
-    assert got.recv() == "v"
+    assert gmp.select((a.send, 12)) == (0, None)
+    assert got.recv() == 12
 
 
-def test_send_on_closed_in_select_panics():
-    a = gmp.chan(1)
+def test_send_on_closed_in_select_panics(dtype):
+    a = gmp.chan(1, dtype=dtype)
     a.close()
     with pytest.raises(Panic, match="^send on closed channel$"):
         gmp.select((a.send, 1))
 
 
-def test_blocking_select_woken_by_send():
-    a, b = gmp.chan(), gmp.chan()
+def test_blocking_select_woken_by_send(dtype):
+    a, b = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
     res = gmp.chan(1)
     gmp.go(lambda: res.send(gmp.select(a.recv, b.recv)))
     wait_recvq(a)
@@ -93,18 +95,18 @@ def test_blocking_select_woken_by_send():
     assert gmp._chan._recvq_len(a) == 0
 
 
-def test_blocking_select_woken_by_close():
-    a, b = gmp.chan(), gmp.chan()
+def test_blocking_select_woken_by_close(dtype, zero):
+    a, b = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
     res = gmp.chan(1)
     gmp.go(lambda: res.send(gmp.select(a.recv_ok, b.recv)))
     wait_recvq(a)
     a.close()
-    assert res.recv() == (0, (None, False))
+    assert res.recv() == (0, (zero, False))
     assert gmp._chan._recvq_len(b) == 0
 
 
-def test_blocking_select_send_woken_by_receiver():
-    a, b = gmp.chan(), gmp.chan()
+def test_blocking_select_send_woken_by_receiver(dtype):
+    a, b = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
     res = gmp.chan(1)
     gmp.go(lambda: res.send(gmp.select((a.send, 1), (b.send, 2))))
     wait_sendq(a)
@@ -114,8 +116,8 @@ def test_blocking_select_send_woken_by_receiver():
     assert gmp._chan._sendq_len(a) == 0
 
 
-def test_blocked_select_send_panics_on_close():
-    a = gmp.chan()
+def test_blocked_select_send_panics_on_close(dtype):
+    a = gmp.chan(dtype=dtype)
     res = gmp.chan(1)
 
     def f():
@@ -130,29 +132,29 @@ def test_blocked_select_send_panics_on_close():
     assert res.recv() == "send on closed channel"
 
 
-def test_single_winner():
+def test_single_winner(dtype):
     # two senders race for one select: exactly one completes it
-    a, b = gmp.chan(), gmp.chan()
+    a, b = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
     res = gmp.chan(1)
     gmp.go(lambda: res.send(gmp.select(a.recv, b.recv)))
     wait_recvq(a)
     wait_recvq(b)
     sent = []
-    gmp.go(lambda: sent.append(a.send_nowait("A")))
-    gmp.go(lambda: sent.append(b.send_nowait("B")))
+    gmp.go(lambda: sent.append(a.send_nowait(65)))
+    gmp.go(lambda: sent.append(b.send_nowait(66)))
     idx, v = res.recv()
     wait_until(lambda: len(sent) == 2)
     assert sorted(sent) == [False, True]
-    assert v == ("A" if idx == 0 else "B")
+    assert v == (65 if idx == 0 else 66)
 
 
-def test_fairness_uniform():
+def test_fairness_uniform(dtype):
     # all four cases always ready: each should win ~1/4 of the trials. The
     # seed makes the draws (select's poll order) the same on every run: a
     # chi-square bound fails 1 run in 1,000 by chance, so unseeded this
     # test would too.
     gmp._chan._fastrand_seed(20261201)
-    chans = [gmp.chan(1) for _ in range(4)]
+    chans = [gmp.chan(1, dtype=dtype) for _ in range(4)]
     counts = collections.Counter()
     n = 20000
     for _ in range(n):
@@ -192,8 +194,8 @@ def test_fairness_two_cases_first_not_preferred():
     assert 1700 < wins[0] < 2300, wins
 
 
-def test_nil_channels_never_ready():
-    a = gmp.chan(1)
+def test_nil_channels_never_ready(dtype):
+    a = gmp.chan(1, dtype=dtype)
     a.send(3)
     for _ in range(100):
         assert gmp.select(gmp.nilchan.recv, a.recv_ok, gmp.default)[0] in (1, 2)
@@ -216,9 +218,9 @@ def test_select_no_cases_blocks_forever():
                            for g in gmp._core._allgs()))
 
 
-def test_same_channel_twice():
+def test_same_channel_twice(dtype):
     """Mirrors Go's TestSelectDuplicateChannel (src/runtime/chan_test.go) in its second half."""
-    a = gmp.chan(1)
+    a = gmp.chan(1, dtype=dtype)
     a.send(1)
     idx, v = gmp.select(a.recv, a.recv_ok)
     assert (idx, v) in [(0, 1), (1, (1, True))]
@@ -230,14 +232,14 @@ def test_same_channel_twice():
     assert gmp._chan._recvq_len(a) == 0
 
 
-def test_many_cases_heap_path():
-    chans = [gmp.chan(1) for _ in range(50)]
-    chans[37].send("z")
-    assert gmp.select(*(c.recv for c in chans)) == (37, "z")
+def test_many_cases_heap_path(dtype):
+    chans = [gmp.chan(1, dtype=dtype) for _ in range(50)]
+    chans[37].send(26)
+    assert gmp.select(*(c.recv for c in chans)) == (37, 26)
 
 
-def test_select_loop_producer_consumer():
-    data, quit = gmp.chan(), gmp.chan()
+def test_select_loop_producer_consumer(dtype):
+    data, quit = gmp.chan(dtype=dtype), gmp.chan(dtype=dtype)
     out = []
 
     def consumer():
@@ -256,7 +258,7 @@ def test_select_loop_producer_consumer():
     gmp.go(run)
     for i in range(1000):
         data.send(i)
-    quit.send(None)
+    quit.send(0)
     done.recv()
     assert out == list(range(1000))
 
