@@ -9,14 +9,15 @@ and against plain threads, in one run.
   bulk       send_array/recv_into of 64 MB of float64 through chan(4096)
              between two goroutines, GB/s, at GOMAXPROCS=1 and 2, against a
              memcpy of the same data (numpy.copyto) in the same process.
-  pipeline   two nogil stages doing ~0.2 us of arithmetic each per element over
+  pipeline   two nogil stages doing ~0.5 us of arithmetic each per element over
              chan(1024): GOMAXPROCS=2 against 1, and the same two stages on
              two plain threads passing numpy blocks of 1024 through a
              queue.Queue.
 Each cell is a fresh process (unpinned); repetitions are the outer loop, so
 machine noise hits the settings alike; the table shows medians. The Cython
-loops (bench/typed/typed_ext.pyx) and the Go program (bench/typed/w4.go)
-are built into bench/typed/_build on first use; a missing Cython, C
+loops (bench/typed/typed_ext.pyx, and examples/pipeline for the pipeline's
+stages) and the Go program (bench/typed/w4.go) are built into
+bench/typed/_build on first use; a missing Cython, C
 compiler or Go toolchain skips what needs it, with a line saying so.
 
     python -m bench.typed [--reps 3] [--scale 1.0]
@@ -40,20 +41,21 @@ import os, gmp
 from setuptools import setup, Extension
 from Cython.Build import cythonize
 setup(name="typed_ext", ext_modules=cythonize(
-    [Extension("typed_ext", ["typed_ext.pyx"], include_dirs=[gmp.get_include()])],
+    [Extension(m, [m + ".pyx"], include_dirs=[gmp.get_include()]) for m in ("typed_ext", "pipeline")],
     include_path=[os.path.dirname(os.path.dirname(gmp.__file__))], quiet=True))
 """
+SOURCES = [os.path.join(HERE, "typed_ext.pyx"), os.path.join(ROOT, "examples", "pipeline", "pipeline.pyx")]
 
 
 def build_ext():
-    """Builds typed_ext in BUILD (once per source change); returns an error
-    line or None."""
-    src = os.path.join(HERE, "typed_ext.pyx")
+    """Builds typed_ext and the example pipeline in BUILD (again when a
+    source changed); returns an error line or None."""
     os.makedirs(BUILD, exist_ok=True)
-    done = [f for f in os.listdir(BUILD) if f.startswith("typed_ext.") and f.endswith(".so")]
-    if done and os.path.getmtime(os.path.join(BUILD, done[0])) >= os.path.getmtime(src):
+    built = [os.path.join(BUILD, f) for f in os.listdir(BUILD) if f.endswith(".so")]
+    if len(built) == 2 and min(map(os.path.getmtime, built)) >= max(map(os.path.getmtime, SOURCES)):
         return None
-    shutil.copy(src, BUILD)
+    for src in SOURCES:
+        shutil.copy(src, BUILD)
     with open(os.path.join(BUILD, "setup.py"), "w") as f:
         f.write(SETUP)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
@@ -84,7 +86,7 @@ CHILD = r"""
 import json, sys, time, threading, queue
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-import gmp, typed_ext as X
+import gmp, typed_ext as X, pipeline as E
 cell, scale = sys.argv[2], float(sys.argv[3])
 out = {}
 if cell == "w4a":
@@ -125,17 +127,19 @@ elif cell == "bulk":
     out["memcpy_gbs"] = n * 8 / cbest / 1e9
 elif cell in ("pipe", "pipe-threads", "serial"):
     n, rounds = int(200_000 * scale), 400
-    exp = X.expected(n, rounds)
+    exp = E.expected(n, rounds)
     best = 1e18
     for _ in range(3):
         gmp.sleep(0.05)         # the last run's Ms finish and go idle (hand-offs go to idle Ps)
         t = time.perf_counter()
         if cell == "pipe":
             c = gmp.chan(1024, dtype="f8")
-            gmp.go(X.stage1, c, n, rounds)
-            got = X.stage2(c, rounds)
+            res = gmp.chan(1)
+            gmp.go(lambda: res.send(E.consume(c, rounds)))
+            gmp.go(E.produce, c, n, rounds)
+            got = res.recv()
         elif cell == "serial":
-            got = X.expected(n, rounds)
+            got = E.expected(n, rounds)
         else:
             q = queue.Queue(maxsize=8)
             B = 1024

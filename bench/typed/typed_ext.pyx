@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""bench.typed's nogil loops over typed channels (the C API, gmp_api.h).
-Built by bench/typed/__init__.py into a cache folder."""
+"""bench.typed's nogil loops over typed channels (the C API, gmp_api.h):
+W4a and W4b, and the threads' pipeline blocks (the goroutines' pipeline is
+examples/pipeline). Built by bench/typed/__main__.py into a cache folder."""
 from libc.stdint cimport int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from gmp cimport (gmp_chan_t, gmp_chan_ptr, gmp_chan_send, gmp_chan_recv, gmp_chan_close,
@@ -64,40 +65,15 @@ def consume(ch):
 
 
 cdef inline double work(double x, int rounds) noexcept nogil:
+    # examples/pipeline/pipeline.pyx's work(), for the threads' pipeline
     cdef int k
     for k in range(rounds):
         x = x * 0.999999 + 1e-6 * k
     return x
 
 
-def stage1(ch, int64_t n, int rounds):
-    """The pipeline's first stage: sends work(i) for i < n, then closes."""
-    cdef gmp_chan_t *c = gmp_chan_ptr(ch)
-    cdef double x
-    cdef int64_t i
-    with nogil:
-        for i in range(n):
-            x = work(<double>i, rounds)
-            gmp_chan_send(c, &x)
-        gmp_chan_close(c)
-
-
-def stage2(ch, int rounds):
-    """The second stage: the sum of work(x) over what arrives until close."""
-    cdef gmp_chan_t *c = gmp_chan_ptr(ch)
-    cdef double x = 0, acc = 0
-    cdef int ok = 1
-    with nogil:
-        while True:
-            gmp_chan_recv(c, &x, &ok)
-            if not ok:
-                break
-            acc += work(x, rounds)
-    return acc
-
-
 def block1(double[::1] out, int64_t start, int rounds):
-    """stage1's work for a block of numpy values (the threads' pipeline)."""
+    """pipeline.produce's work for a block of numpy values (the threads' pipeline)."""
     cdef Py_ssize_t j
     with nogil:
         for j in range(out.shape[0]):
@@ -105,19 +81,10 @@ def block1(double[::1] out, int64_t start, int rounds):
 
 
 def block2(double[::1] inp, int rounds):
-    """stage2's work for a block: the sum of work(x)."""
+    """pipeline.consume's work for a block: the sum of work(x)."""
     cdef Py_ssize_t j
     cdef double acc = 0
     with nogil:
         for j in range(inp.shape[0]):
             acc += work(inp[j], rounds)
-    return acc
-
-
-def expected(int64_t n, int rounds):
-    cdef double acc = 0
-    cdef int64_t i
-    with nogil:
-        for i in range(n):
-            acc += work(work(<double>i, rounds), rounds)
     return acc

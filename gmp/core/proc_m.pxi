@@ -233,6 +233,24 @@ cdef void pidleput(P p) noexcept nogil:
     gmp_unlock(&sched.lock)
 
 
+cdef P pidleget():
+    """Claims an idle P (the first, by id) for an M to be woken or started
+    on: it is no longer idle. None when there is none. Mirrors
+    runtime/proc.go:pidleget."""
+    cdef P p
+    cdef int32_t i
+    gmp_lock(&sched.lock)
+    for i in range(sched.nprocs):
+        p = <P>allp[i]
+        if p.idle:
+            p.idle = 0
+            gmp_xadd32(&sched.npidle, -1)
+            gmp_unlock(&sched.lock)
+            return p
+    gmp_unlock(&sched.lock)
+    return None
+
+
 cdef void pidleget_self(P p) noexcept nogil:
     gmp_lock(&sched.lock)
     if p.idle:
@@ -357,20 +375,11 @@ cdef int wakep() except -1:
     """Wakes (or starts) one idle P's M to spin for work, if no M is spinning.
     Mirrors runtime/proc.go:wakep. Can be executed by any thread."""
     cdef P p
-    cdef int32_t i
     if gmp_load32(&sched.npidle) == 0 or gmp_load32(&sched.nmspinning) != 0:
         return 0
     if not gmp_cas32(&sched.nmspinning, 0, 1):
         return 0
-    p = None
-    gmp_lock(&sched.lock)
-    for i in range(sched.nprocs):
-        if (<P>allp[i]).idle:
-            p = <P>allp[i]
-            p.idle = 0
-            gmp_xadd32(&sched.npidle, -1)
-            break
-    gmp_unlock(&sched.lock)
+    p = pidleget()
     if p is None:
         gmp_xadd32(&sched.nmspinning, -1)
         return 0
@@ -414,14 +423,7 @@ cdef int handoffnogil() except -1:
         x = runqget(&p.runq)
     if x == NULL:
         return 0
-    gmp_lock(&sched.lock)
-    for i in range(sched.nprocs):
-        if (<P>allp[i]).idle:
-            q = <P>allp[i]
-            q.idle = 0
-            gmp_xadd32(&sched.npidle, -1)
-            break
-    gmp_unlock(&sched.lock)
+    q = pidleget()
     if q is None:
         # no idle P: an M that is awake without work (spinning, polling its
         # readyq in spinready, or waiting for the GIL with stolen Gs) takes
