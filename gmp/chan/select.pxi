@@ -39,6 +39,8 @@ cdef enum:
     CASE_RECV = 0
     CASE_RECV_OK = 1
     CASE_SEND = 2
+    CASE_KIND = 3           # the kind's bits
+    CASE_TYPED = 4          # or'ed in for a typed channel's case (tselprep)
     NSTACK = 8
 
 cdef struct scase_t:
@@ -195,6 +197,7 @@ cdef object _select(object self, PyObject **args, Py_ssize_t ncases):
                 if keep is None:
                     keep = []
                 tselprep(&sc[n], keep)
+                sc[n].kind |= CASE_TYPED
             caseidx[n] = i
             n += 1
         lockorder = pollorder + n
@@ -252,7 +255,7 @@ cdef object selfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorder
     cdef PyObject *cp = sc[k].c     # borrowed: the cases hold the channels
     cdef Sudog sg
     cdef object v
-    if (<chan>cp).tc != NULL:
+    if sc[k].kind & CASE_TYPED:
         return tselfire(sc, k, caseidx, lockorder, nlock)
     if sc[k].kind == CASE_SEND:
         if (<chan>cp).closed:
@@ -291,9 +294,10 @@ cdef inline bint looksready(scase_t *s) noexcept:
     """Case s can proceed now: a racy guess without the lock (confirmed under
     it by selfire), exact with it."""
     cdef PyObject *cp = s.c     # borrowed, cast from a local: no INCREF/DECREF pair
-    cdef tchan_t *tc = (<chan>cp).tc
-    if tc != NULL:
-        return tsendready(tc) if s.kind == CASE_SEND else trecvready(tc)
+    if s.kind & CASE_TYPED:
+        if (s.kind & CASE_KIND) == CASE_SEND:
+            return tsendready((<chan>cp).tc)
+        return trecvready((<chan>cp).tc)
     if s.kind == CASE_SEND:
         return sendready(<chan>cp)
     return recvready(<chan>cp)
@@ -400,8 +404,8 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
         k = lockorder[i]
         cp = sc[k].c
         if tsgs != NULL and tsgs[k] != NULL:
-            tq_enqueue(&(<chan>cp).tc.sendq if sc[k].kind == CASE_SEND else &(<chan>cp).tc.recvq,
-                       tsgs[k])
+            tq_enqueue(&(<chan>cp).tc.sendq if (sc[k].kind & CASE_KIND) == CASE_SEND
+                       else &(<chan>cp).tc.recvq, tsgs[k])
         elif sc[k].kind == CASE_SEND:
             wq_enqueue(&(<chan>cp).sendq, <Sudog>sgs[k])
         else:
@@ -419,8 +423,8 @@ cdef object selectgo(scase_t *sc, int32_t *caseidx, int32_t *pollorder, int32_t 
             if tsgs != NULL and tsgs[i] != NULL:
                 if tsgs[i].queued:
                     cp = sc[i].c
-                    tq_unlink(&(<chan>cp).tc.sendq if sc[i].kind == CASE_SEND else &(<chan>cp).tc.recvq,
-                              tsgs[i])
+                    tq_unlink(&(<chan>cp).tc.sendq if (sc[i].kind & CASE_KIND) == CASE_SEND
+                              else &(<chan>cp).tc.recvq, tsgs[i])
                 continue
             sg = <Sudog>sgs[i]
             if sg.queued:
@@ -479,7 +483,8 @@ cdef object tselfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorde
     cdef double small[TSMALL_D]
     cdef char *buf = <char *>small
     cdef int ok = 0, r
-    if sc[k].kind == CASE_SEND:
+    cdef int32_t kind = sc[k].kind & CASE_KIND
+    if kind == CASE_SEND:
         r = tsendlocked(tc, PyBytes_AS_STRING(<object>sc[k].v), &wl)
         if r == TC_BLOCK:
             return _NOTREADY
@@ -494,7 +499,7 @@ cdef object tselfire(scase_t *sc, int32_t k, int32_t *caseidx, int32_t *lockorde
         return _NOTREADY
     selunlock(sc, lockorder, nlock)
     twakeall(wl)
-    return selresult(sc[k].kind, caseidx[k], tunpack(<chan>sc[k].c, buf), ok != 0)
+    return selresult(kind, caseidx[k], tunpack(<chan>sc[k].c, buf), ok != 0)
 
 
 cdef tsudog_t **tselsudog(scase_t *sc, int32_t i, int32_t n, G g, tsudog_t **tsgs) except NULL:
@@ -512,7 +517,7 @@ cdef tsudog_t **tselsudog(scase_t *sc, int32_t i, int32_t n, G g, tsudog_t **tsg
         raise
     sg.isselect = 1
     sg.caseidx = i
-    if sc[i].kind == CASE_SEND:
+    if (sc[i].kind & CASE_KIND) == CASE_SEND:
         memcpy(sg.elem, PyBytes_AS_STRING(<object>sc[i].v), tc.elemsize)
     tsgs[i] = sg
     return tsgs
@@ -534,15 +539,16 @@ cdef object tselwon(scase_t *sc, int32_t k, int32_t *caseidx, tsudog_t **tsgs, i
     cdef tsudog_t *sg = tsgs[k]
     cdef bint ok = sg.success != 0
     cdef object raw = None
-    if sc[k].kind != CASE_SEND:
+    cdef int32_t kind = sc[k].kind & CASE_KIND
+    if kind != CASE_SEND:
         try:
             raw = PyBytes_FromStringAndSize(sg.elem, (<chan>sc[k].c).tc.elemsize)
         except BaseException:
             tselfree(tsgs, n)
             raise
     tselfree(tsgs, n)
-    if sc[k].kind == CASE_SEND:
+    if kind == CASE_SEND:
         if not ok:
             raise Panic("send on closed channel")
         return selpair(caseidx[k], None)
-    return selresult(sc[k].kind, caseidx[k], tunpack(<chan>sc[k].c, PyBytes_AS_STRING(raw)), ok)
+    return selresult(kind, caseidx[k], tunpack(<chan>sc[k].c, PyBytes_AS_STRING(raw)), ok)
