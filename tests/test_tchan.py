@@ -145,11 +145,14 @@ def test_send_array_on_a_channel_closed_midway_panics():
     c = gmp.chan(4, dtype="i8")
     res = gmp.chan(1)
 
+    transferred = [None]
+
     def producer():
         try:
             c.send_array(np.arange(1000, dtype=np.int64))
             res.send("sent")
         except Panic as e:
+            transferred[0] = e.transferred
             res.send(str(e))
     gmp.go(producer)
     wait_sendq(c)                           # parked on the full ring
@@ -158,9 +161,43 @@ def test_send_array_on_a_channel_closed_midway_panics():
     wait_sendq(c)
     c.close()
     assert res.recv() == "send on closed channel"
+    assert transferred[0] == 6              # 4 buffered, 2 received, before the close
     rest = np.zeros(10, np.int64)
     k = c.recv_into(rest)                   # what was buffered before the close
     assert list(rest[:k]) == list(range(2, 2 + k)) and k == 4
+
+
+def test_an_interrupted_bulk_transfer_says_how_far_it_got():
+    # KeyboardInterrupt thrown into recv_into's and send_array's parks: what
+    # e.transferred counts is exactly what moved, nothing lost or repeated
+    r = run_program("tchan_bulk_interrupt.py", timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == [
+        "recv_into 5 [0, 1, 2, 3, 4] [-1, -1, -1, -1, -1]",
+        "rest 5 [5, 6, 7, 8, 9]",
+        "send_array 3 [0, 1, 2]",
+        "consumer [0, 1, 2, 3, 4, 5, 6, 7]"], r.stdout + r.stderr
+
+
+def test_subarray_dtype_in_bulk():
+    # an element of "(3,)f8" is three float64s: arrays of f8 whose last
+    # dimension is 3, or lists of 3-lists, go through send_array/recv_into
+    ch = gmp.chan(4, dtype="(3,)f8")
+    gmp.go(lambda: (ch.send_array([[1, 2, 3], [4, 5, 6]]), ch.send_array(np.ones((2, 3))),
+                    ch.close()))
+    out = np.zeros((5, 3))
+    assert ch.recv_into(out) == 4
+    assert out.tolist() == [[1, 2, 3], [4, 5, 6], [1, 1, 1], [1, 1, 1], [0, 0, 0]]
+    with pytest.raises(TypeError, match="whose last dimensions are"):
+        gmp.chan(1, dtype="(3,)f8").send_array(np.ones((2, 2)))
+
+
+def test_zero_elements_on_a_nil_typed_channel_do_not_block():
+    # zero sends or receives: Go's nil channel blocks each of them, and there
+    # are none
+    nil = gmp.chan(None, dtype="i8")
+    assert nil.recv_into(np.zeros(0, np.int64)) == 0
+    assert nil.send_array([]) is None
 
 
 def test_select_over_typed_and_object_channels():

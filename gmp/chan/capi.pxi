@@ -74,10 +74,16 @@ cdef Py_ssize_t capi_sendn(gmp_chan_t *p, const void *elems, Py_ssize_t n) excep
         sent += tchan_sendn(c, src + sent * c.elemsize, n - sent, &closed)
         if closed:
             with gil:
-                raise Panic("send on closed channel")
+                e = Panic("send on closed channel")
+                settransferred(e, sent)
+                raise e
         if sent < n:
             with gil:
-                tchan_park(c, <char *>src + sent * c.elemsize, True, NULL, True)
+                try:
+                    tchan_park(c, <char *>src + sent * c.elemsize, True, NULL, True)
+                except BaseException as e:
+                    settransferred(e, sent)
+                    raise
             sent += 1
     return n
 
@@ -100,8 +106,9 @@ cdef Py_ssize_t capi_recvn(gmp_chan_t *p, void *elems, Py_ssize_t n) except -1 n
         with gil:
             try:
                 tchan_park(c, one, False, &ok, True)
-            except BaseException:
+            except BaseException as e:
                 free(one)
+                settransferred(e, got)
                 raise
         if not ok:
             break

@@ -159,8 +159,12 @@ cdef class chan:
         order, as that many sends: it parks whenever the ring is full and no
         receiver waits, and copies with the GIL released. Typed channels
         only. Panics with "send on closed channel" (the elements before the
-        one that met the close were sent)."""
+        one that met the close were sent). An exception raised out of a
+        wait (an interrupt, the close's panic) carries ``e.transferred``:
+        how many elements were sent before it."""
         if self.isnil:
+            if numpy().asarray(a).size == 0:
+                return                      # no sends: nothing to block on
             parkforever(wr_chan_send_nilchan)
         if self.tc == NULL:
             raise TypeError("send_array needs a typed channel: chan(size, dtype=...)")
@@ -170,8 +174,12 @@ cdef class chan:
         """Receives into every element of out (a writable C-contiguous array
         of the channel's dtype), in order; returns how many it received,
         fewer than out.size only when the channel was closed and drained
-        (the rest of out is left as it was). Typed channels only."""
+        (the rest of out is left as it was). Typed channels only. An
+        exception raised out of a wait (an interrupt) carries
+        ``e.transferred``: how many elements of out it had filled."""
         if self.isnil:
+            if numpy().asarray(out).size == 0:
+                return 0                    # no receives: nothing to block on
             parkforever(wr_chan_receive_nilchan)
         if self.tc == NULL:
             raise TypeError("recv_into needs a typed channel: chan(size, dtype=...)")

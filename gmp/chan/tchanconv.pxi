@@ -159,19 +159,41 @@ cdef object trecvpy(chan c, bint block, bint *ok):
 
 
 cdef object tarray(chan c, object a, str op, bint writable):
-    """a as an ndarray of c's dtype that op can copy to or from in place."""
+    """a as an ndarray of c's dtype that op can copy to or from in place. A
+    subarray dtype ('(3,)f8') is an array of its base dtype whose trailing
+    dimensions are the subarray's shape, as numpy makes it."""
     np = numpy()
+    dt = c.dtype
     if not isinstance(a, np.ndarray):
         if writable:
             raise TypeError("%s: expected a numpy array, not %s" % (op, type(a).__name__))
-        a = np.asarray(a, dtype=c.dtype)       # a list or a scalar: numpy's rules
-    if a.dtype != c.dtype:
-        raise TypeError("%s: the array's dtype is %s, the channel's %s" % (op, a.dtype, c.dtype))
+        # a list or a scalar: numpy's rules (for a subarray dtype, into its
+        # base dtype: numpy would broadcast each number into a whole subarray)
+        a = np.asarray(a, dtype=dt.base if dt.subdtype is not None else dt)
+    if dt.subdtype is not None:
+        base, shape = dt.subdtype
+        if a.dtype != base or a.shape[a.ndim - len(shape):] != shape or a.ndim < len(shape):
+            raise TypeError("%s: the array's dtype is %s with shape %s, the channel's %s "
+                            "(an array of %s whose last dimensions are %s)"
+                            % (op, a.dtype, a.shape, dt, base, shape))
+    elif a.dtype != dt:
+        raise TypeError("%s: the array's dtype is %s, the channel's %s" % (op, a.dtype, dt))
     if not a.flags.c_contiguous:
         raise ValueError("%s: the array must be C-contiguous (numpy.ascontiguousarray)" % op)
     if writable and not a.flags.writeable:
         raise ValueError("%s: the array is read-only" % op)
     return a
+
+
+cdef void settransferred(object e, Py_ssize_t k) noexcept:
+    """An exception thrown into a bulk transfer's park (an interrupt, a
+    Panic from a close) leaves it with e.transferred: how many elements the
+    call had sent or received before it, as io's BlockingIOError carries
+    characters_written. An exception that takes no attributes keeps none."""
+    try:
+        e.transferred = k
+    except BaseException:
+        pass
 
 
 cdef int tsendarray(chan c, object a) except -1:
@@ -184,7 +206,7 @@ cdef int tsendarray(chan c, object a) except -1:
     cdef char *p
     cdef int closed = 0
     a = tarray(c, a, "send_array", False)
-    n = a.size
+    n = a.nbytes // es
     PyObject_GetBuffer(a, &view, PyBUF_SIMPLE)
     p = <char *>view.buf
     try:
@@ -195,9 +217,15 @@ cdef int tsendarray(chan c, object a) except -1:
             else:
                 sent += tchan_sendn(tc, p + sent * es, n - sent, &closed)
             if closed:
-                raise Panic("send on closed channel")
+                e = Panic("send on closed channel")
+                settransferred(e, sent)
+                raise e
             if sent < n:
-                tchan_park(tc, p + sent * es, True, NULL, n * es >= NOGIL_BYTES)
+                try:
+                    tchan_park(tc, p + sent * es, True, NULL, n * es >= NOGIL_BYTES)
+                except BaseException as e:
+                    settransferred(e, sent)
+                    raise
                 sent += 1
     finally:
         PyBuffer_Release(&view)
@@ -217,7 +245,7 @@ cdef Py_ssize_t trecvinto(chan c, object out) except -1:
     cdef char *one = <char *>small
     cdef object big
     out = tarray(c, out, "recv_into", True)
-    n = out.size
+    n = out.nbytes // es
     if es > TSMALL:
         big = bytearray(es)
         one = PyByteArray_AS_STRING(big)
@@ -232,7 +260,11 @@ cdef Py_ssize_t trecvinto(chan c, object out) except -1:
                 got += tchan_recvn(tc, p + got * es, n - got, &closed)
             if closed or got == n:
                 break
-            tchan_park(tc, one, False, &ok, n * es >= NOGIL_BYTES)  # not into out: a close writes a zero value
+            try:
+                tchan_park(tc, one, False, &ok, n * es >= NOGIL_BYTES)  # not into out: a close writes a zero value
+            except BaseException as e:
+                settransferred(e, got)
+                raise
             if not ok:
                 break
             memcpy(p + got * es, one, es)

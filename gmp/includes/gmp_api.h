@@ -35,7 +35,9 @@
  *                          when the park was interrupted (an exception
  *                          thrown into the goroutine, e.g. KeyboardInterrupt
  *                          or a context's cancellation by gmp) or a send met
- *                          a closed channel (gmp.Panic).
+ *                          a closed channel (gmp.Panic); for sendn/recvn the
+ *                          exception's `transferred` attribute says how many
+ *                          elements moved before it.
  *
  * Return values: 0 (or a count) on success, -1 with a Python exception set.
  * gmp_chan_trysend returns 1 when it sent and 0 when it would block;
