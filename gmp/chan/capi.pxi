@@ -66,56 +66,11 @@ cdef Py_ssize_t capi_elemsize(gmp_chan_t *p) noexcept nogil:
 
 
 cdef Py_ssize_t capi_sendn(gmp_chan_t *p, const void *elems, Py_ssize_t n) except -1 nogil:
-    cdef tchan_t *c = <tchan_t *>p
-    cdef const char *src = <const char *>elems
-    cdef Py_ssize_t sent = 0
-    cdef int closed = 0
-    while sent < n:
-        sent += tchan_sendn(c, src + sent * c.elemsize, n - sent, &closed)
-        if closed:
-            with gil:
-                e = Panic("send on closed channel")
-                settransferred(e, sent)
-                raise e
-        if sent < n:
-            with gil:
-                try:
-                    tchan_park(c, <char *>src + sent * c.elemsize, True, NULL, True)
-                except BaseException as e:
-                    settransferred(e, sent)
-                    raise
-            sent += 1
-    return n
+    return tchan_sendall(<tchan_t *>p, <const char *>elems, n, True)
 
 
 cdef Py_ssize_t capi_recvn(gmp_chan_t *p, void *elems, Py_ssize_t n) except -1 nogil:
-    cdef tchan_t *c = <tchan_t *>p
-    cdef char *dst = <char *>elems
-    cdef char *one = NULL
-    cdef Py_ssize_t got = 0
-    cdef int closed = 0, ok = 0
-    while got < n:
-        got += tchan_recvn(c, dst + got * c.elemsize, n - got, &closed)
-        if closed or got == n:
-            break
-        if one == NULL:                 # not into elems: a close writes a zero value
-            one = <char *>malloc(<size_t>c.elemsize)
-            if one == NULL:
-                with gil:
-                    raise MemoryError()
-        with gil:
-            try:
-                tchan_park(c, one, False, &ok, True)
-            except BaseException as e:
-                free(one)
-                settransferred(e, got)
-                raise
-        if not ok:
-            break
-        memcpy(dst + got * c.elemsize, one, c.elemsize)
-        got += 1
-    free(one)
-    return got
+    return tchan_recvall(<tchan_t *>p, <char *>elems, n, True)
 
 
 cdef gmp_capi_t _capi

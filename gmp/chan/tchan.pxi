@@ -430,6 +430,77 @@ cdef int tchan_park(tchan_t *c, char *elem, bint issend, int *ok, bint nogilwork
     return 0
 
 
+cdef void settransferred(object e, Py_ssize_t k) noexcept:
+    """An exception thrown into a bulk transfer's park (an interrupt, a
+    Panic from a close) leaves it with e.transferred: how many elements the
+    call had sent or received before it, as io's BlockingIOError carries
+    characters_written. An exception that takes no attributes keeps none."""
+    try:
+        e.transferred = k
+    except BaseException:
+        pass
+
+
+cdef Py_ssize_t tchan_sendall(tchan_t *c, const char *src, Py_ssize_t n,
+                              bint nogilwork) except -1 nogil:
+    """Sends the n elements at src in order (n sends): as many as go at
+    once (tchan_sendn), then a park for the next one, until all are sent.
+    Returns n. Parking takes the GIL; the rest needs none, and the caller
+    may hold it or not. An exception out of a park, or the panic of a
+    closed channel, carries e.transferred (settransferred)."""
+    cdef Py_ssize_t sent = 0
+    cdef int closed = 0
+    while sent < n:
+        sent += tchan_sendn(c, src + sent * c.elemsize, n - sent, &closed)
+        if closed:
+            with gil:
+                e = Panic("send on closed channel")
+                settransferred(e, sent)
+                raise e
+        if sent < n:
+            with gil:
+                try:
+                    tchan_park(c, <char *>src + sent * c.elemsize, True, NULL, nogilwork)
+                except BaseException as e:
+                    settransferred(e, sent)
+                    raise
+            sent += 1
+    return n
+
+
+cdef Py_ssize_t tchan_recvall(tchan_t *c, char *dst, Py_ssize_t n, bint nogilwork) except -1 nogil:
+    """Receives up to n elements into dst in order, parking whenever none
+    can be had at once; returns how many, fewer than n only when c was
+    closed and drained (dst past them untouched: a park receives into a
+    scratch element, since a close writes a zero value). As tchan_sendall
+    for the GIL and exceptions."""
+    cdef char *one = NULL
+    cdef Py_ssize_t got = 0
+    cdef int closed = 0, ok = 0
+    while got < n:
+        got += tchan_recvn(c, dst + got * c.elemsize, n - got, &closed)
+        if closed or got == n:
+            break
+        if one == NULL:
+            one = <char *>malloc(<size_t>c.elemsize)
+            if one == NULL:
+                with gil:
+                    raise MemoryError()
+        with gil:
+            try:
+                tchan_park(c, one, False, &ok, nogilwork)
+            except BaseException as e:
+                free(one)
+                settransferred(e, got)
+                raise
+        if not ok:
+            break
+        memcpy(dst + got * c.elemsize, one, c.elemsize)
+        got += 1
+    free(one)
+    return got
+
+
 cdef tchan_t *tchan_new(gmp_lock_t *lock, Py_ssize_t cap, Py_ssize_t elemsize) except NULL:
     cdef tchan_t *c = <tchan_t *>malloc(sizeof(tchan_t))
     if c == NULL:

@@ -185,90 +185,41 @@ cdef object tarray(chan c, object a, str op, bint writable):
     return a
 
 
-cdef void settransferred(object e, Py_ssize_t k) noexcept:
-    """An exception thrown into a bulk transfer's park (an interrupt, a
-    Panic from a close) leaves it with e.transferred: how many elements the
-    call had sent or received before it, as io's BlockingIOError carries
-    characters_written. An exception that takes no attributes keeps none."""
-    try:
-        e.transferred = k
-    except BaseException:
-        pass
-
-
 cdef int tsendarray(chan c, object a) except -1:
-    """send_array: sends every element of a, in order, parking whenever the
-    ring is full and nobody waits to receive. Large copies run with the GIL
-    released."""
+    """send_array: tchan_sendall over a's buffer, with the GIL released
+    when it moves NOGIL_BYTES or more."""
     cdef tchan_t *tc = c.tc
     cdef Py_buffer view
-    cdef Py_ssize_t n, sent = 0, es = tc.elemsize
-    cdef char *p
-    cdef int closed = 0
+    cdef Py_ssize_t n
     a = tarray(c, a, "send_array", False)
-    n = a.nbytes // es
+    n = a.nbytes // tc.elemsize
     PyObject_GetBuffer(a, &view, PyBUF_SIMPLE)
-    p = <char *>view.buf
     try:
-        while sent < n:
-            if (n - sent) * es >= NOGIL_BYTES:
-                with nogil:
-                    sent += tchan_sendn(tc, p + sent * es, n - sent, &closed)
-            else:
-                sent += tchan_sendn(tc, p + sent * es, n - sent, &closed)
-            if closed:
-                e = Panic("send on closed channel")
-                settransferred(e, sent)
-                raise e
-            if sent < n:
-                try:
-                    tchan_park(tc, p + sent * es, True, NULL, n * es >= NOGIL_BYTES)
-                except BaseException as e:
-                    settransferred(e, sent)
-                    raise
-                sent += 1
+        if n * tc.elemsize >= NOGIL_BYTES:
+            with nogil:
+                tchan_sendall(tc, <char *>view.buf, n, True)
+        else:
+            tchan_sendall(tc, <char *>view.buf, n, False)
     finally:
         PyBuffer_Release(&view)
     return 0
 
 
 cdef Py_ssize_t trecvinto(chan c, object out) except -1:
-    """recv_into: fills out, parking whenever the ring is empty and nobody
-    waits to send; returns how many elements it received, fewer than
-    out.size only when the channel was closed and drained."""
+    """recv_into: tchan_recvall into out's buffer, with the GIL released
+    when it moves NOGIL_BYTES or more."""
     cdef tchan_t *tc = c.tc
     cdef Py_buffer view
-    cdef Py_ssize_t n, got = 0, es = tc.elemsize
-    cdef char *p
-    cdef int closed = 0, ok = 0
-    cdef double small[TSMALL_D]
-    cdef char *one = <char *>small
-    cdef object big
+    cdef Py_ssize_t n, got
     out = tarray(c, out, "recv_into", True)
-    n = out.nbytes // es
-    if es > TSMALL:
-        big = bytearray(es)
-        one = PyByteArray_AS_STRING(big)
+    n = out.nbytes // tc.elemsize
     PyObject_GetBuffer(out, &view, PyBUF_WRITABLE)
-    p = <char *>view.buf
     try:
-        while got < n:
-            if (n - got) * es >= NOGIL_BYTES:
-                with nogil:
-                    got += tchan_recvn(tc, p + got * es, n - got, &closed)
-            else:
-                got += tchan_recvn(tc, p + got * es, n - got, &closed)
-            if closed or got == n:
-                break
-            try:
-                tchan_park(tc, one, False, &ok, n * es >= NOGIL_BYTES)  # not into out: a close writes a zero value
-            except BaseException as e:
-                settransferred(e, got)
-                raise
-            if not ok:
-                break
-            memcpy(p + got * es, one, es)
-            got += 1
+        if n * tc.elemsize >= NOGIL_BYTES:
+            with nogil:
+                got = tchan_recvall(tc, <char *>view.buf, n, True)
+        else:
+            got = tchan_recvall(tc, <char *>view.buf, n, False)
     finally:
         PyBuffer_Release(&view)
     return got
